@@ -1,0 +1,23 @@
+-- pg_cron schedules of the package. Re-running this file changes nothing: cron.schedule upserts by
+-- job name. Without pg_cron (not installed, not preloaded, or another cron.database_name) the
+-- schedules are skipped with a NOTICE and the rest of the install still succeeds.
+DO $cron$
+DECLARE
+    v_reason text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_available_extensions WHERE name = 'pg_cron') THEN
+        v_reason := 'the pg_cron extension is not installed on this server';
+    ELSIF pg_catalog.current_setting('shared_preload_libraries') !~ '(^|[ ,])pg_cron($|[ ,])' THEN
+        v_reason := 'pg_cron is not in shared_preload_libraries';
+    ELSIF pg_catalog.current_setting('cron.database_name', true) IS DISTINCT FROM pg_catalog.current_database() THEN
+        v_reason := format('pg_cron runs in database %s (cron.database_name), not this one',
+                           COALESCE(pg_catalog.current_setting('cron.database_name', true), 'postgres'));
+    END IF;
+    IF v_reason IS NOT NULL THEN
+        RAISE NOTICE 'lead-attribution: pg_cron schedules skipped: %', v_reason
+            USING HINT = 'Install postgresql-15-cron, preload it and set cron.database_name, then run tools/migrate again.';
+        RETURN;
+    END IF;
+    CREATE EXTENSION IF NOT EXISTS pg_cron;
+END
+$cron$;

@@ -1,0 +1,54 @@
+-- Ownership and privileges, re-applied on every migrate (DEVELOPERS: grants are code).
+-- lead_attribution_owner owns every package object; PUBLIC gets nothing; the job and writer roles get
+-- the table privileges (the owner also reads the raw tables, because views run with its rights)
+-- and the pipeline and operator functions need (procedures that COMMIT cannot be
+-- SECURITY DEFINER, so ops.run_pipeline runs with the caller's rights); the reader sees views only.
+DO $grants$
+DECLARE
+    v_object record;
+BEGIN
+    FOR v_object IN
+        SELECT format('ALTER %s %s OWNER TO lead_attribution_owner',
+                      CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                     WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+                      c.oid::regclass) AS stmt
+        FROM pg_catalog.pg_class AS c
+        WHERE c.relnamespace IN ('canon'::regnamespace, 'observational'::regnamespace, 'ops'::regnamespace)
+          AND c.relkind IN ('r', 'p', 'v', 'm')
+          AND pg_catalog.pg_get_userbyid(c.relowner) <> 'lead_attribution_owner'
+        UNION ALL
+        SELECT format('ALTER ROUTINE %s OWNER TO lead_attribution_owner', p.oid::regprocedure)
+        FROM pg_catalog.pg_proc AS p
+        WHERE p.pronamespace IN ('canon'::regnamespace, 'observational'::regnamespace, 'ops'::regnamespace)
+          AND pg_catalog.pg_get_userbyid(p.proowner) <> 'lead_attribution_owner'
+        UNION ALL
+        SELECT format('ALTER SCHEMA %I OWNER TO lead_attribution_owner', n.nspname)
+        FROM pg_catalog.pg_namespace AS n
+        WHERE n.nspname IN ('canon', 'observational', 'ops')
+          AND pg_catalog.pg_get_userbyid(n.nspowner) <> 'lead_attribution_owner'
+    LOOP
+        EXECUTE v_object.stmt;
+    END LOOP;
+END
+$grants$;
+
+REVOKE ALL ON SCHEMA canon, observational, ops FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA canon, observational, ops FROM PUBLIC;
+REVOKE ALL ON ALL ROUTINES IN SCHEMA canon, observational, ops FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE lead_attribution_owner REVOKE EXECUTE ON ROUTINES FROM PUBLIC;
+
+-- job and writer: run the pipeline, backfill, operate the queues.
+GRANT USAGE ON SCHEMA canon, observational, ops TO lead_attribution_job, lead_attribution_writer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA canon, observational, ops
+    TO lead_attribution_job, lead_attribution_writer;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA canon, observational, ops
+    TO lead_attribution_job, lead_attribution_writer;
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA canon, observational, ops
+    TO lead_attribution_job, lead_attribution_writer;
+GRANT SELECT ON public.module_ct_cabinet_leads, public.module_ct_scouting_daily,
+    public.module_ct_migrations, public.drivers, public.summary_daily,
+    public.module_ct_cabinet_payments, public.module_ct_scouts_list
+    TO lead_attribution_owner, lead_attribution_job, lead_attribution_writer;
+
+-- reader: published views only (grants for each published view are in that view's own file).
+GRANT USAGE ON SCHEMA observational, ops TO lead_attribution_reader;

@@ -1,0 +1,68 @@
+-- The ONE definition of a lead (DOMAIN §1, §4): source_pk, lead date, scout and payload of every raw
+-- lead row of the three sources, with the reason it cannot become an event (reject_reason) or NULL.
+-- Identity and populate_lead_events both read leads through this view and nowhere else.
+-- A cabinet external_id repeated (also after btrim) keeps its lowest id; the others are rejected
+-- under '<source_pk>#<id>' so every raw row is accounted for exactly once.
+CREATE VIEW observational.v_source_leads AS
+WITH bounds AS (
+    SELECT ops.get_setting('min_lead_date')::date AS min_date, ops.today() + 1 AS max_date
+),
+cabinet AS (
+    SELECT c.*,
+           COALESCE(NULLIF(pg_catalog.btrim(c.external_id), ''), c.id::text) AS pk,
+           pg_catalog.row_number() OVER (
+               PARTITION BY COALESCE(NULLIF(pg_catalog.btrim(c.external_id), ''), c.id::text)
+               ORDER BY c.id) AS pk_rank
+    FROM public.module_ct_cabinet_leads AS c
+),
+leads AS (
+    SELECT 'module_ct_cabinet_leads'::text AS source_table,
+           CASE WHEN c.pk_rank = 1 THEN c.pk ELSE c.pk || '#' || c.id::text END AS source_pk,
+           c.lead_created_at::date AS lead_date,
+           NULL::integer AS scout_id,
+           CASE WHEN c.pk IS NULL THEN 'MISSING_PK'
+                WHEN c.pk_rank > 1 THEN 'DUPLICATE_PK' END AS key_problem,
+           c.park_phone::text AS phone_raw,
+           NULL::text AS license_raw,
+           NULL::text AS document_raw,
+           c.asset_plate_number::text AS plate_raw,
+           pg_catalog.concat_ws(' ', c.first_name, c.middle_name, c.last_name) AS full_name_raw,
+           NULL::text AS car_brand_raw,
+           c.asset_model::text AS car_model_raw,
+           NULL::text AS driver_id,
+           pg_catalog.jsonb_build_object(
+               'origin', 'cabinet', 'external_id', c.external_id,
+               'first_name', c.first_name, 'middle_name', c.middle_name, 'last_name', c.last_name,
+               'plate', c.asset_plate_number, 'model', c.asset_model, 'color', c.asset_color,
+               'city', c.activation_city) AS payload_json
+    FROM cabinet AS c
+    UNION ALL
+    SELECT 'module_ct_scouting_daily', s.id::text, s.registration_date, s.scout_id,
+           CASE WHEN s.id IS NULL THEN 'MISSING_PK' END,
+           s.driver_phone, s.driver_license, s.driver_document, NULL, s.driver_name, NULL, NULL, NULL,
+           pg_catalog.jsonb_build_object(
+               'origin', 'scouting', 'acquisition_method', s.acquisition_method,
+               'driver_name', s.driver_name)
+    FROM public.module_ct_scouting_daily AS s
+    UNION ALL
+    SELECT 'module_ct_migrations', m.id::text, COALESCE(m.hire_date, m.created_at::date), m.scout_id,
+           CASE WHEN m.id IS NULL THEN 'MISSING_PK' END,
+           NULL, NULL, NULL, NULL, m.driver_name, NULL, NULL, NULLIF(pg_catalog.btrim(m.driver_id), ''),
+           pg_catalog.jsonb_build_object(
+               'origin', 'fleet_migration', 'driver_id', m.driver_id, 'driver_name', m.driver_name,
+               'scout_name', m.scout_name)
+    FROM public.module_ct_migrations AS m
+)
+SELECT l.source_table,
+       COALESCE(l.source_pk, '(no pk)') AS source_pk,
+       l.lead_date,
+       l.scout_id,
+       COALESCE(l.key_problem,
+                CASE WHEN l.lead_date IS NULL THEN 'MISSING_DATE'
+                     WHEN l.lead_date < b.min_date OR l.lead_date > b.max_date THEN 'DATE_OUT_OF_RANGE'
+                END) AS reject_reason,
+       l.phone_raw, l.license_raw, l.document_raw, l.plate_raw, l.full_name_raw,
+       l.car_brand_raw, l.car_model_raw, l.driver_id, l.payload_json
+FROM leads AS l CROSS JOIN bounds AS b;
+
+COMMENT ON VIEW observational.v_source_leads IS 'observational.v_source_leads: every raw lead row with source_pk, lead_date, scout_id, identifiers, payload and reject_reason (NULL = valid)';

@@ -1,0 +1,86 @@
+"""Test harness: a real, throwaway PostgreSQL 15 cluster with pg_cron, started by the tests themselves.
+
+One cluster per pytest session (tools/pgcluster, name "pytest"), removed at the end. The database
+"lead_attribution" (pg_cron's database) is migrated once; tests that need an empty or special database
+create their own with `fresh_db`.
+"""
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CLUSTER = os.environ.get("LA_TEST_CLUSTER", "pytest")
+
+
+def run(*args, **kwargs):
+    kwargs.setdefault("check", True)
+    kwargs.setdefault("capture_output", True)
+    kwargs.setdefault("text", True)
+    return subprocess.run([str(a) for a in args], cwd=ROOT, **kwargs)
+
+
+def with_db(url, dbname):
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def conninfo(url):
+    """host, port, user, dbname of a cluster URL (for pg_prove, psql, pg_dump)."""
+    parts = urlsplit(url)
+    q = parse_qs(parts.query)
+    return {"host": q["host"][0], "port": q["port"][0], "user": parts.username,
+            "dbname": parts.path.lstrip("/")}
+
+
+def migrate(url):
+    return run(ROOT / "tools" / "migrate", url)
+
+
+def load_sample(url, scale=1, end="2026-01-07", seed=0.42):
+    run("psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", ROOT / "tools" / "sample_data.sql")
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT sample.generate(%s, %s, %s::date)", (scale, seed, end)).fetchone()[0]
+
+
+@pytest.fixture(scope="session")
+def cluster_url():
+    run(ROOT / "tools" / "pgcluster", "remove", CLUSTER)
+    url = run(ROOT / "tools" / "pgcluster", "create", CLUSTER).stdout.strip().splitlines()[-1]
+    yield url
+    run(ROOT / "tools" / "pgcluster", "remove", CLUSTER, check=False)
+
+
+@pytest.fixture(scope="session")
+def db_url(cluster_url):
+    """The migrated pg_cron database, shared by the session (tests clean up what they add)."""
+    migrate(cluster_url)
+    return cluster_url
+
+
+@pytest.fixture
+def fresh_db(cluster_url):
+    """Factory: a new empty database on the session cluster; dropped after the test."""
+    made = []
+
+    def make(prefix="t"):
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(cluster_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return with_db(cluster_url, name)
+
+    yield make
+    with psycopg.connect(cluster_url, autocommit=True) as conn:
+        for name in made:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def conn(db_url):
+    with psycopg.connect(db_url, autocommit=True) as c:
+        yield c
