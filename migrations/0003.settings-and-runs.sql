@@ -17,6 +17,8 @@ CREATE TABLE ops.run_log (
     started_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at timestamptz,
     backend_pid integer NOT NULL DEFAULT pg_catalog.pg_backend_pid(),
+    -- with backend_pid, tells a live run from one abandoned by a dead backend (pids are reused)
+    backend_start timestamptz,
     date_from date,
     date_to date,
     details jsonb NOT NULL DEFAULT '{}'::jsonb,

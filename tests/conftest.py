@@ -57,8 +57,15 @@ def cluster_url():
 
 @pytest.fixture(scope="session")
 def db_url(cluster_url):
-    """The migrated pg_cron database, shared by the session (tests clean up what they add)."""
+    """The migrated pg_cron database, shared by the session (tests clean up what they add).
+
+    The package's own schedules are paused so no run fires in the middle of another test; the cron
+    tests schedule what they need.
+    """
     migrate(cluster_url)
+    with psycopg.connect(cluster_url, autocommit=True) as conn:
+        conn.execute("SELECT cron.alter_job(jobid, active => false) FROM cron.job "
+                     "WHERE jobname LIKE 'lead-attribution-%'")
     return cluster_url
 
 

@@ -19,5 +19,10 @@ BEGIN
         RETURN;
     END IF;
     CREATE EXTENSION IF NOT EXISTS pg_cron;
+    -- Jobs run as lead_attribution_job over cron.host's local socket (see README: pg_hba/pg_ident).
+    -- Times are UTC (pg_cron 1.4 ignores cron.timezone); Lima is UTC-5.
+    PERFORM ops.ensure_cron_job('lead-attribution-pipeline', '*/10 * * * *', 'CALL ops.run_pipeline()');
+    -- 08:17 UTC = 03:17 in Lima, daily
+    PERFORM ops.ensure_cron_job('lead-attribution-purge', '17 8 * * *', 'CALL ops.purge_history()');
 END
 $cron$;

@@ -1,0 +1,143 @@
+-- Fill observational.lead_events for lead dates p_date_from..p_date_to (both included), identity
+-- included: canon.run_identity runs first, in the same transaction, so events always carry the
+-- person_key of canon.identity_links and no second process can be forgotten (the 2025-12-14 stall).
+-- Idempotent: identical events are left alone, changed ones updated, new ones inserted; rows that
+-- cannot be events (no pk, no usable date, duplicate pk) go to lead_event_rejects, whatever their date.
+-- Concurrent calls serialize on an advisory lock: the second waits, then finds nothing to do.
+CREATE OR REPLACE FUNCTION observational.populate_lead_events(p_date_from date, p_date_to date)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_today date;
+    v_date_to date := p_date_to;
+    v_max_days integer;
+    v_run_id bigint;
+    v_identity jsonb;
+    v_sources jsonb;
+    v_ledger jsonb;
+    v_result jsonb;
+BEGIN
+    IF p_date_from IS NULL OR p_date_to IS NULL THEN
+        RAISE EXCEPTION 'populate_lead_events needs both dates, got date_from % and date_to %',
+                        COALESCE(p_date_from::text, 'NULL'), COALESCE(p_date_to::text, 'NULL')
+            USING ERRCODE = '22004',
+                  DETAIL = 'Lead dates are read from date_from to date_to, both included.',
+                  HINT = 'Example: SELECT observational.populate_lead_events(''2025-12-15'', ''2026-01-07'');';
+    END IF;
+    IF p_date_from > p_date_to THEN
+        RAISE EXCEPTION 'date_from % is after date_to %', p_date_from, p_date_to
+            USING ERRCODE = '22023',
+                  DETAIL = 'populate_lead_events reads lead dates from date_from to date_to, both included.',
+                  HINT = 'Swap the arguments.';
+    END IF;
+    v_today := ops.today();
+    IF v_date_to > v_today THEN
+        RAISE NOTICE 'date_to % is in the future; clamped to today %', p_date_to, v_today;
+        v_date_to := GREATEST(v_today, p_date_from);
+    END IF;
+    v_max_days := ops.get_setting('max_range_days')::integer;
+    IF v_date_to - p_date_from + 1 > v_max_days THEN
+        RAISE EXCEPTION 'range % to % spans % days, more than max_range_days %',
+                        p_date_from, v_date_to, v_date_to - p_date_from + 1, v_max_days
+            USING ERRCODE = '22023',
+                  DETAIL = 'One call is one transaction; very long ranges hold locks and memory for too long.',
+                  HINT = format('Split it into calls of at most %s days, or raise the max_range_days setting.', v_max_days);
+    END IF;
+
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead_attribution.populate'));
+    v_run_id := ops.start_run('populate_lead_events', p_date_from, v_date_to);
+
+    RAISE NOTICE 'populate_lead_events %..%: identity', p_date_from, v_date_to;
+    v_identity := canon.run_identity(p_date_from, v_date_to);
+
+    RAISE NOTICE 'populate_lead_events %..%: events', p_date_from, v_date_to;
+    IF pg_catalog.to_regclass('pg_temp.populate_scan') IS NULL THEN
+        CREATE TEMP TABLE populate_scan (
+            source_table text, source_pk text, lead_date date, scout_id integer, reject_reason text,
+            payload_json jsonb) ON COMMIT DROP;
+    ELSE
+        TRUNCATE pg_temp.populate_scan;
+    END IF;
+    INSERT INTO pg_temp.populate_scan
+    SELECT l.source_table, l.source_pk, l.lead_date, l.scout_id, l.reject_reason, l.payload_json
+    FROM observational.v_source_leads AS l
+    WHERE l.lead_date BETWEEN p_date_from AND v_date_to OR l.reject_reason IS NOT NULL;
+
+    WITH upserted AS (
+        INSERT INTO observational.lead_events AS e
+               (source_table, source_pk, event_date, person_key, scout_id, payload_json, run_id)
+        SELECT s.source_table, s.source_pk, s.lead_date, k.person_key, s.scout_id, s.payload_json, v_run_id
+        FROM pg_temp.populate_scan AS s
+        LEFT JOIN canon.identity_links AS k
+               ON k.source_table = s.source_table AND k.source_pk = s.source_pk
+        WHERE s.reject_reason IS NULL
+        ON CONFLICT (source_table, source_pk) DO UPDATE
+            SET event_date = EXCLUDED.event_date, person_key = EXCLUDED.person_key,
+                scout_id = EXCLUDED.scout_id, payload_json = EXCLUDED.payload_json,
+                run_id = EXCLUDED.run_id, updated_at = pg_catalog.now()
+            WHERE (e.event_date, e.person_key, e.scout_id, e.payload_json)
+                  IS DISTINCT FROM (EXCLUDED.event_date, EXCLUDED.person_key, EXCLUDED.scout_id, EXCLUDED.payload_json)
+        RETURNING e.source_table, e.source_pk, e.person_key, (e.xmax = 0) AS inserted
+    ),
+    rejected AS (
+        INSERT INTO observational.lead_event_rejects AS r (source_table, source_pk, reason_code, details, run_id)
+        SELECT s.source_table, s.source_pk, s.reject_reason,
+               pg_catalog.jsonb_build_object('lead_date', s.lead_date), v_run_id
+        FROM pg_temp.populate_scan AS s
+        WHERE s.reject_reason IS NOT NULL
+        ON CONFLICT (source_table, source_pk) DO UPDATE
+            SET reason_code = EXCLUDED.reason_code, details = EXCLUDED.details,
+                run_id = EXCLUDED.run_id, last_seen_at = pg_catalog.now()
+            WHERE (r.reason_code, r.details) IS DISTINCT FROM (EXCLUDED.reason_code, EXCLUDED.details)
+        RETURNING r.source_table
+    ),
+    healed AS (  -- a row fixed upstream leaves the rejects once it is an event
+        DELETE FROM observational.lead_event_rejects AS r
+        USING pg_temp.populate_scan AS s
+        WHERE s.reject_reason IS NULL AND r.source_table = s.source_table AND r.source_pk = s.source_pk
+        RETURNING r.source_table
+    ),
+    counts AS (
+        SELECT t.source_table,
+               pg_catalog.count(*) FILTER (WHERE s.reject_reason IS NULL) AS valid,
+               pg_catalog.count(*) FILTER (WHERE s.reject_reason IS NOT NULL) AS rejected
+        FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations'))
+             AS t (source_table)
+        LEFT JOIN pg_temp.populate_scan AS s ON s.source_table = t.source_table
+        GROUP BY t.source_table
+    )
+    SELECT pg_catalog.jsonb_object_agg(c.source_table, pg_catalog.jsonb_build_object(
+               'scanned', c.valid + c.rejected,
+               'inserted', COALESCE(u.inserted, 0),
+               'updated', COALESCE(u.updated, 0),
+               'unchanged', c.valid - COALESCE(u.inserted, 0) - COALESCE(u.updated, 0),
+               'rejected', c.rejected,
+               'rejects_new_or_changed', (SELECT pg_catalog.count(*) FROM rejected AS r WHERE r.source_table = c.source_table),
+               'rejects_healed', (SELECT pg_catalog.count(*) FROM healed AS h WHERE h.source_table = c.source_table)))
+    INTO v_sources
+    FROM counts AS c
+    LEFT JOIN (SELECT u.source_table,
+                      pg_catalog.count(*) FILTER (WHERE u.inserted) AS inserted,
+                      pg_catalog.count(*) FILTER (WHERE NOT u.inserted) AS updated
+               FROM upserted AS u GROUP BY u.source_table) AS u ON u.source_table = c.source_table;
+
+    RAISE NOTICE 'populate_lead_events %..%: attribution ledger', p_date_from, v_date_to;
+    -- every person with an event in the range (all events this run inserted or updated are in it)
+    v_ledger := observational.refresh_lead_ledger(ARRAY(
+        SELECT DISTINCT e.person_key FROM observational.lead_events AS e
+        WHERE e.person_key IS NOT NULL
+          AND e.event_date BETWEEN p_date_from AND v_date_to));
+
+    v_result := pg_catalog.jsonb_build_object(
+        'run_id', v_run_id, 'date_from', p_date_from, 'date_to', v_date_to,
+        'sources', v_sources,
+        'identity', v_identity,
+        'ledger', v_ledger);
+    PERFORM ops.finish_run(v_run_id, 'succeeded', v_result);
+    RAISE NOTICE 'populate_lead_events %..%: done', p_date_from, v_date_to;
+    RETURN v_result;
+END;
+$$;
+COMMENT ON FUNCTION observational.populate_lead_events(date, date) IS 'observational.populate_lead_events(p_date_from date, p_date_to date) -> jsonb {run_id, date_from, date_to, sources: {<source_table>: {scanned, inserted, updated, unchanged, rejected}}, identity, ledger}: identity + events for lead dates in the inclusive range';

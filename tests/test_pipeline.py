@@ -1,0 +1,191 @@
+"""ops.run_pipeline and populate_lead_events where COMMIT, several sessions or pg_cron are involved."""
+import threading
+import time
+
+import psycopg
+import pytest
+
+from conftest import migrate
+
+PIPELINE_LOCK = 7371937301
+
+
+def seed_leads(conn, n=300, first_day="2025-12-01"):
+    """n cabinet leads and n/3 scouting registrations spread over 30 days, with usable phones."""
+    conn.execute("""
+        INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, first_name, last_name, park_phone)
+        SELECT g, 'ext-' || g, %(d)s::timestamp + (g %% 30) * interval '1 day' + interval '10 hours',
+               'NOMBRE' || chr(65 + g %% 26), 'APELLIDO' || chr(65 + (g / 26) %% 26), (900000000 + g)::text
+        FROM generate_series(1, %(n)s) AS g""", {"d": first_day, "n": n})
+    conn.execute("""
+        INSERT INTO public.module_ct_scouting_daily (id, registration_date, scout_id, driver_name, driver_phone)
+        SELECT g, %(d)s::date + g %% 30, 1 + g %% 5, 'NOMBRE' || chr(65 + g %% 26), (900000000 + g)::text
+        FROM generate_series(1, %(n)s / 3) AS g""", {"d": first_day, "n": n})
+
+
+def count_events(conn):
+    return conn.execute("SELECT count(*) FROM observational.lead_events").fetchone()[0]
+
+
+def digest(conn):
+    return conn.execute("""
+        SELECT count(*), md5(string_agg(row(source_table, source_pk, event_date, person_key IS NULL, scout_id,
+                                            payload_json)::text, ',' ORDER BY source_table, source_pk))
+        FROM observational.lead_events""").fetchone()
+
+
+@pytest.fixture
+def pipeline_db(fresh_db):
+    url = fresh_db("pipe")
+    migrate(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        seed_leads(conn)
+    return url
+
+
+def test_pipeline_backfills_everything_then_has_nothing_to_do(pipeline_db):
+    with psycopg.connect(pipeline_db, autocommit=True) as conn:
+        conn.execute("CALL ops.run_pipeline()")
+        assert count_events(conn) == 400
+        first = digest(conn)
+        conn.execute("CALL ops.run_pipeline()")
+        status, details = conn.execute(
+            "SELECT status, details FROM ops.run_log WHERE job = 'run_pipeline' ORDER BY run_id DESC LIMIT 1").fetchone()
+        assert status == "succeeded"
+        inserted = sum(int(v["inserted"]) + int(v["updated"])
+                       for step in details["steps"] if "sources" in step.get("result", {})
+                       for v in step["result"]["sources"].values())
+        assert inserted == 0
+        assert digest(conn) == first
+
+
+def test_late_loaded_row_with_an_old_lead_date_is_picked_up(pipeline_db):
+    with psycopg.connect(pipeline_db, autocommit=True) as conn:
+        conn.execute("CALL ops.run_pipeline()")
+        # loaded today, dated two months before every watermark: outside watermark - lookback
+        conn.execute("""INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, first_name, park_phone)
+                        VALUES (99999, 'late-1', '2025-10-02 08:00', 'TARDIO', '999888777')""")
+        conn.execute("CALL ops.run_pipeline()")
+        assert conn.execute("SELECT event_date FROM observational.lead_events WHERE source_pk = 'late-1'"
+                            ).fetchone()[0].isoformat() == "2025-10-02"
+
+
+def test_two_concurrent_populate_calls_neither_duplicate_nor_deadlock(pipeline_db):
+    results = {}
+    with psycopg.connect(pipeline_db) as first, psycopg.connect(pipeline_db, autocommit=True) as second:
+        results["first"] = first.execute(
+            "SELECT observational.populate_lead_events('2025-12-01', '2025-12-30')").fetchone()[0]
+
+        def run_second():
+            results["second"] = second.execute(
+                "SELECT observational.populate_lead_events('2025-12-01', '2025-12-30')").fetchone()[0]
+
+        t = threading.Thread(target=run_second)
+        t.start()
+        time.sleep(1.0)
+        assert t.is_alive(), "the second call must wait for the first one's lock"
+        first.commit()
+        t.join(timeout=60)
+        assert not t.is_alive()
+    firsts = sum(v["inserted"] for v in results["first"]["sources"].values())
+    seconds = sum(v["inserted"] + v["updated"] for v in results["second"]["sources"].values())
+    assert (firsts, seconds) == (400, 0)
+    with psycopg.connect(pipeline_db) as conn:
+        assert count_events(conn) == 400
+
+
+def test_overlapping_pipeline_run_is_skipped(pipeline_db):
+    with psycopg.connect(pipeline_db, autocommit=True) as holder, \
+            psycopg.connect(pipeline_db, autocommit=True) as conn:
+        holder.execute("SELECT pg_advisory_lock(%s)", (PIPELINE_LOCK,))
+        conn.execute("CALL ops.run_pipeline()")
+        assert conn.execute("SELECT status FROM ops.run_log ORDER BY run_id DESC LIMIT 1").fetchone()[0] == "skipped"
+        assert count_events(conn) == 0
+
+
+def test_failure_is_logged_raised_and_releases_the_lock(pipeline_db):
+    with psycopg.connect(pipeline_db, autocommit=True) as conn:
+        conn.execute("UPDATE ops.settings SET value = 'three' WHERE key = 'lookback_days'")
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            conn.execute("CALL ops.run_pipeline()")
+        status, state = conn.execute("SELECT status, error_sqlstate FROM ops.run_log WHERE job = 'run_pipeline' "
+                                     "ORDER BY run_id DESC LIMIT 1").fetchone()
+        assert (status, state) == ("failed", "22P02")
+        with psycopg.connect(pipeline_db, autocommit=True) as other:
+            assert other.execute("SELECT pg_try_advisory_lock(%s)", (PIPELINE_LOCK,)).fetchone()[0]
+
+
+def test_terminated_run_leaves_no_partial_state_and_next_run_catches_up(pipeline_db, fresh_db):
+    # The reference: an uninterrupted run on identical data.
+    ref = fresh_db("ref")
+    migrate(ref)
+    with psycopg.connect(ref, autocommit=True) as conn:
+        seed_leads(conn)
+        conn.execute("CALL ops.run_pipeline()")
+        expected = digest(conn)
+
+    with psycopg.connect(pipeline_db, autocommit=True) as blocker, \
+            psycopg.connect(pipeline_db, autocommit=True) as victim, \
+            psycopg.connect(pipeline_db, autocommit=True) as admin:
+        victim_pid = victim.info.backend_pid
+        blocker.execute("BEGIN")
+        blocker.execute("LOCK TABLE observational.lead_ledger IN ACCESS EXCLUSIVE MODE")
+        errors = []
+
+        def run():
+            try:
+                victim.execute("CALL ops.run_pipeline()")
+            except psycopg.Error as exc:
+                errors.append(exc)
+
+        t = threading.Thread(target=run)
+        t.start()
+        for _ in range(100):  # wait until the run is blocked on the ledger, events written but uncommitted
+            waiting = admin.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                                    (victim_pid,)).fetchone()[0]
+            if waiting == "Lock":
+                break
+            time.sleep(0.1)
+        admin.execute("SELECT pg_terminate_backend(%s)", (victim_pid,))
+        t.join(timeout=30)
+        blocker.execute("ROLLBACK")
+        assert errors, "the terminated run must fail"
+        assert count_events(admin) == 0, "nothing of the interrupted transaction is visible"
+        assert admin.execute("SELECT status FROM ops.run_log WHERE job = 'run_pipeline'").fetchone()[0] == "running"
+        admin.execute("CALL ops.run_pipeline()")
+        statuses = [r[0] for r in admin.execute(
+            "SELECT status FROM ops.run_log WHERE job = 'run_pipeline' ORDER BY run_id")]
+        assert statuses == ["abandoned", "succeeded"]
+        assert digest(admin) == expected
+        assert admin.execute("SELECT pg_try_advisory_lock(%s)", (PIPELINE_LOCK,)).fetchone()[0]
+
+
+def test_a_real_pg_cron_job_runs_the_pipeline(db_url):
+    """pg_cron 1.4 schedules by the minute: the job must have run within ~70 s."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        seed_leads(conn, n=60)
+        job = conn.execute("SELECT cron.schedule_in_database('la-test-pipeline', '* * * * *', "
+                           "'CALL ops.run_pipeline()', current_database(), 'lead_attribution_job')").fetchone()[0]
+        try:
+            deadline = time.time() + 75
+            row = None
+            while time.time() < deadline:
+                row = conn.execute("SELECT status, return_message FROM cron.job_run_details WHERE jobid = %s "
+                                   "AND status IN ('succeeded', 'failed') ORDER BY runid DESC LIMIT 1",
+                                   (job,)).fetchone()
+                if row:
+                    break
+                time.sleep(2)
+            assert row is not None, "pg_cron did not run the job within 75 s"
+            assert row[0] == "succeeded", row[1]
+            assert conn.execute("SELECT username FROM cron.job WHERE jobid = %s", (job,)).fetchone()[0] \
+                == "lead_attribution_job"
+            assert conn.execute("SELECT status FROM ops.run_log WHERE job = 'run_pipeline' "
+                                "ORDER BY run_id DESC LIMIT 1").fetchone()[0] == "succeeded"
+            assert count_events(conn) == 80
+        finally:
+            conn.execute("SELECT cron.unschedule(%s)", (job,))
+            conn.execute("TRUNCATE public.module_ct_cabinet_leads, public.module_ct_scouting_daily")
+            conn.execute("TRUNCATE observational.lead_events, observational.lead_event_rejects, "
+                         "observational.lead_ledger, canon.identity_links, canon.identity_unmatched, "
+                         "canon.person_merges, canon.identity_registry CASCADE")
