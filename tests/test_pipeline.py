@@ -115,51 +115,6 @@ def test_failure_is_logged_raised_and_releases_the_lock(pipeline_db):
             assert other.execute("SELECT pg_try_advisory_lock(%s)", (PIPELINE_LOCK,)).fetchone()[0]
 
 
-def test_terminated_run_leaves_no_partial_state_and_next_run_catches_up(pipeline_db, fresh_db):
-    # The reference: an uninterrupted run on identical data.
-    ref = fresh_db("ref")
-    migrate(ref)
-    with psycopg.connect(ref, autocommit=True) as conn:
-        seed_leads(conn)
-        conn.execute("CALL ops.run_pipeline()")
-        expected = digest(conn)
-
-    with psycopg.connect(pipeline_db, autocommit=True) as blocker, \
-            psycopg.connect(pipeline_db, autocommit=True) as victim, \
-            psycopg.connect(pipeline_db, autocommit=True) as admin:
-        victim_pid = victim.info.backend_pid
-        blocker.execute("BEGIN")
-        blocker.execute("LOCK TABLE observational.lead_ledger IN ACCESS EXCLUSIVE MODE")
-        errors = []
-
-        def run():
-            try:
-                victim.execute("CALL ops.run_pipeline()")
-            except psycopg.Error as exc:
-                errors.append(exc)
-
-        t = threading.Thread(target=run)
-        t.start()
-        for _ in range(100):  # wait until the run is blocked on the ledger, events written but uncommitted
-            waiting = admin.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                                    (victim_pid,)).fetchone()[0]
-            if waiting == "Lock":
-                break
-            time.sleep(0.1)
-        admin.execute("SELECT pg_terminate_backend(%s)", (victim_pid,))
-        t.join(timeout=30)
-        blocker.execute("ROLLBACK")
-        assert errors, "the terminated run must fail"
-        assert count_events(admin) == 0, "nothing of the interrupted transaction is visible"
-        assert admin.execute("SELECT status FROM ops.run_log WHERE job = 'run_pipeline'").fetchone()[0] == "running"
-        admin.execute("CALL ops.run_pipeline()")
-        statuses = [r[0] for r in admin.execute(
-            "SELECT status FROM ops.run_log WHERE job = 'run_pipeline' ORDER BY run_id")]
-        assert statuses == ["abandoned", "succeeded"]
-        assert digest(admin) == expected
-        assert admin.execute("SELECT pg_try_advisory_lock(%s)", (PIPELINE_LOCK,)).fetchone()[0]
-
-
 def test_a_real_pg_cron_job_runs_the_pipeline(db_url):
     """pg_cron 1.4 schedules by the minute: the job must have run within ~70 s."""
     with psycopg.connect(db_url, autocommit=True) as conn:

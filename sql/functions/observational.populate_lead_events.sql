@@ -53,23 +53,16 @@ BEGIN
     v_identity := canon.run_identity(p_date_from, v_date_to);
 
     RAISE NOTICE 'populate_lead_events %..%: events', p_date_from, v_date_to;
-    IF pg_catalog.to_regclass('pg_temp.populate_scan') IS NULL THEN
-        CREATE TEMP TABLE populate_scan (
-            source_table text, source_pk text, lead_date date, scout_id integer, reject_reason text,
-            payload_json jsonb) ON COMMIT DROP;
-    ELSE
-        TRUNCATE pg_temp.populate_scan;
-    END IF;
-    INSERT INTO pg_temp.populate_scan
-    SELECT l.source_table, l.source_pk, l.lead_date, l.scout_id, l.reject_reason, l.payload_json
-    FROM observational.v_source_leads AS l
-    WHERE l.lead_date BETWEEN p_date_from AND v_date_to OR l.reject_reason IS NOT NULL;
-
-    WITH upserted AS (
+    WITH scan AS MATERIALIZED (
+        SELECT l.source_table, l.source_pk, l.lead_date, l.scout_id, l.reject_reason, l.payload_json
+        FROM observational.v_source_leads AS l
+        WHERE l.lead_date BETWEEN p_date_from AND v_date_to OR l.reject_reason IS NOT NULL
+    ),
+    upserted AS (
         INSERT INTO observational.lead_events AS e
                (source_table, source_pk, event_date, person_key, scout_id, payload_json, run_id)
         SELECT s.source_table, s.source_pk, s.lead_date, k.person_key, s.scout_id, s.payload_json, v_run_id
-        FROM pg_temp.populate_scan AS s
+        FROM scan AS s
         LEFT JOIN canon.identity_links AS k
                ON k.source_table = s.source_table AND k.source_pk = s.source_pk
         WHERE s.reject_reason IS NULL
@@ -85,7 +78,7 @@ BEGIN
         INSERT INTO observational.lead_event_rejects AS r (source_table, source_pk, reason_code, details, run_id)
         SELECT s.source_table, s.source_pk, s.reject_reason,
                pg_catalog.jsonb_build_object('lead_date', s.lead_date), v_run_id
-        FROM pg_temp.populate_scan AS s
+        FROM scan AS s
         WHERE s.reject_reason IS NOT NULL
         ON CONFLICT (source_table, source_pk) DO UPDATE
             SET reason_code = EXCLUDED.reason_code, details = EXCLUDED.details,
@@ -95,7 +88,7 @@ BEGIN
     ),
     healed AS (  -- a row fixed upstream leaves the rejects once it is an event
         DELETE FROM observational.lead_event_rejects AS r
-        USING pg_temp.populate_scan AS s
+        USING scan AS s
         WHERE s.reject_reason IS NULL AND r.source_table = s.source_table AND r.source_pk = s.source_pk
         RETURNING r.source_table
     ),
@@ -105,7 +98,7 @@ BEGIN
                pg_catalog.count(*) FILTER (WHERE s.reject_reason IS NOT NULL) AS rejected
         FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations'))
              AS t (source_table)
-        LEFT JOIN pg_temp.populate_scan AS s ON s.source_table = t.source_table
+        LEFT JOIN scan AS s ON s.source_table = t.source_table
         GROUP BY t.source_table
     )
     SELECT pg_catalog.jsonb_object_agg(c.source_table, pg_catalog.jsonb_build_object(
