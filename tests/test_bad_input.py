@@ -18,9 +18,9 @@ def test_hostile_rows_are_classified_and_counts_reconcile(fresh_db):
         conn.execute("""
             INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, first_name, middle_name,
                 last_name, park_phone, asset_plate_number, asset_model, activation_city)
-            SELECT 100 + i, CASE WHEN i % 3 = 0 THEN NULL ELSE 'h-' || i END,
+            SELECT 100 + i, CASE WHEN i %% 3 = 0 THEN NULL ELSE 'h-' || i END,
                    (ARRAY[timestamp '2025-12-10 10:00', NULL, timestamp '0001-01-01 00:00',
-                          timestamp '9999-12-31 23:59:59', timestamp '2025-12-11 23:59:59'])[1 + i % 5],
+                          timestamp '9999-12-31 23:59:59', timestamp '2025-12-11 23:59:59'])[1 + i %% 5],
                    s, s, s, s, s, s, s
             FROM unnest(%s::text[]) WITH ORDINALITY AS t (s, i)""", (HOSTILE,))
         # external ids differing only by surrounding spaces: one event, the others rejected as duplicates
@@ -33,13 +33,13 @@ def test_hostile_rows_are_classified_and_counts_reconcile(fresh_db):
         conn.execute("""
             INSERT INTO public.module_ct_scouting_daily (id, registration_date, scout_id, driver_name, driver_phone,
                 driver_license, driver_document, acquisition_method)
-            SELECT 100 + i, (ARRAY[date '2025-12-10', NULL, date '0001-01-01', date '9999-12-31'])[1 + i % 4],
-                   CASE WHEN i % 2 = 0 THEN NULL ELSE i::int END, s, s, s, s, s
+            SELECT 100 + i, (ARRAY[date '2025-12-10', NULL, date '0001-01-01', date '9999-12-31'])[1 + i %% 4],
+                   CASE WHEN i %% 2 = 0 THEN NULL ELSE i::int END, s, s, s, s, s
             FROM unnest(%s::text[]) WITH ORDINALITY AS t (s, i)""", (HOSTILE,))
         conn.execute("""
             INSERT INTO public.module_ct_migrations (id, driver_id, driver_name, scout_id, scout_name, hire_date, created_at)
-            SELECT 100 + i, s, s, NULL, s, (ARRAY[date '2025-12-10', NULL, date '9999-12-31'])[1 + i % 3],
-                   CASE WHEN i % 2 = 0 THEN NULL ELSE timestamp '2025-12-09 08:00' END
+            SELECT 100 + i, s, s, NULL, s, (ARRAY[date '2025-12-10', NULL, date '9999-12-31'])[1 + i %% 3],
+                   CASE WHEN i %% 2 = 0 THEN NULL ELSE timestamp '2025-12-09 08:00' END
             FROM unnest(%s::text[]) WITH ORDINALITY AS t (s, i)""", (HOSTILE,))
         # good rows beside them
         conn.execute("""

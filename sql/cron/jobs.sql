@@ -19,10 +19,11 @@ BEGIN
         RETURN;
     END IF;
     CREATE EXTENSION IF NOT EXISTS pg_cron;
-    -- Jobs run as lead_attribution_job over cron.host's local socket (see README: pg_hba/pg_ident).
-    -- Times are UTC (pg_cron 1.4 ignores cron.timezone); Lima is UTC-5.
-    PERFORM ops.ensure_cron_job('lead-attribution-pipeline', '*/10 * * * *', 'CALL ops.run_pipeline()');
-    -- 08:17 UTC = 03:17 in Lima, daily
-    PERFORM ops.ensure_cron_job('lead-attribution-purge', '17 8 * * *', 'CALL ops.purge_history()');
+    -- The jobs are listed once, in ops.health_expected_jobs() (health checks them against the same list):
+    --   lead-attribution-pipeline  */10 * * * *  CALL ops.run_pipeline()    every 10 minutes
+    --   lead-attribution-purge     17 8 * * *    CALL ops.purge_history()   08:17 UTC = 03:17 Lima, daily
+    -- They run as lead_attribution_job over cron.host's local socket (SECURITY.md: pg_hba/pg_ident).
+    -- Times are UTC (pg_cron 1.4 ignores cron.timezone); Lima is UTC-5 all year.
+    PERFORM ops.ensure_cron_job(j.jobname, j.schedule, j.command) FROM ops.health_expected_jobs() AS j;
 END
 $cron$;

@@ -94,8 +94,8 @@ BEGIN
     ),
     counts AS (
         SELECT t.source_table,
-               pg_catalog.count(*) FILTER (WHERE s.reject_reason IS NULL) AS valid,
-               pg_catalog.count(*) FILTER (WHERE s.reject_reason IS NOT NULL) AS rejected
+               pg_catalog.count(s.source_pk) FILTER (WHERE s.reject_reason IS NULL) AS valid,
+               pg_catalog.count(s.source_pk) FILTER (WHERE s.reject_reason IS NOT NULL) AS rejected
         FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations'))
              AS t (source_table)
         LEFT JOIN scan AS s ON s.source_table = t.source_table

@@ -21,6 +21,7 @@ BEGIN
         FROM pg_catalog.pg_proc AS p
         WHERE p.pronamespace IN ('canon'::regnamespace, 'observational'::regnamespace, 'ops'::regnamespace)
           AND pg_catalog.pg_get_userbyid(p.proowner) <> 'lead_attribution_owner'
+          AND p.oid <> 'ops.cron_job_status()'::regprocedure  -- owned by the job role, below
         UNION ALL
         SELECT format('ALTER SCHEMA %I OWNER TO lead_attribution_owner', n.nspname)
         FROM pg_catalog.pg_namespace AS n
@@ -52,3 +53,18 @@ GRANT SELECT ON public.module_ct_cabinet_leads, public.module_ct_scouting_daily,
 
 -- reader: published views only (grants for each published view are in that view's own file).
 GRANT USAGE ON SCHEMA observational, ops TO lead_attribution_reader;
+
+-- health: monitoring without raw data. ops.cron_job_status() is owned by lead_attribution_job because
+-- pg_cron's row security shows each role only its own jobs (the package jobs run as that role); it needs
+-- USAGE on schema cron where pg_cron is installed. ops.health_checks() is a definer of the owner.
+ALTER FUNCTION ops.cron_job_status() OWNER TO lead_attribution_job;
+GRANT EXECUTE ON FUNCTION ops.cron_job_status() TO lead_attribution_owner;
+DO $cron_usage$
+BEGIN
+    IF pg_catalog.to_regnamespace('cron') IS NOT NULL THEN
+        GRANT USAGE ON SCHEMA cron TO lead_attribution_job;
+    END IF;
+END
+$cron_usage$;
+GRANT EXECUTE ON FUNCTION ops.health(), ops.health_checks(), ops.diagnose() TO lead_attribution_reader;
+GRANT SELECT ON ops.health_history TO lead_attribution_reader;

@@ -1,0 +1,23 @@
+-- Identity document (DNI): digits only, left-padded to 8 when 7 remain (a leading zero lost upstream).
+-- NULL when fewer than 7 or more than 12 digits remain, or for placeholders ('00000000', '12345678',
+-- one digit repeated). 9-12 digits (carné de extranjería, passports) are kept as they are.
+-- PL/pgSQL for speed (see canon.normalize_phone).
+CREATE OR REPLACE FUNCTION canon.normalize_document(p_raw text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_digits text := pg_catalog.regexp_replace(p_raw, '[^0-9]', '', 'g');
+BEGIN
+    IF pg_catalog.length(v_digits) = 7 THEN
+        v_digits := '0' || v_digits;
+    END IF;
+    IF v_digits !~ '^[0-9]{8,12}$' OR v_digits ~ '^(.)\1*$'
+       OR v_digits IN ('12345678', '123456789', '87654321', '01234567') THEN
+        RETURN NULL;
+    END IF;
+    RETURN v_digits;
+END;
+$$;
+COMMENT ON FUNCTION canon.normalize_document(text) IS 'canon.normalize_document(p_raw text) -> text: DNI digits (7 padded to 8), NULL for placeholders and impossible lengths';

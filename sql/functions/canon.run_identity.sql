@@ -1,0 +1,858 @@
+-- Identity resolution (DOMAIN §3) for the valid lead records (observational.v_source_leads,
+-- reject_reason IS NULL) with lead_date in p_date_from..p_date_to (both included), plus drivers.
+-- Set-based: refresh the normalized keys (drivers_index, lead_keys) of new/changed rows only; block on
+-- keys, score candidate pairs, decide per record in rule order; cluster the records that match no
+-- existing person (connected components over strong keys, label propagation bounded by iterations);
+-- write persons, links, the unmatched queue; link drivers to the persons their keys match.
+-- A linked record keeps its person_key; RESOLVED/IGNORED queue rows are never touched.
+CREATE OR REPLACE FUNCTION canon.run_identity(p_date_from date, p_date_to date)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+-- SECURITY DEFINER: the run empties (TRUNCATE) and ANALYZEs its unlogged work tables, which only their
+-- owner may do; the job and writer roles call it. search_path is pinned, nothing dynamic is executed.
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET jit = off  -- the cost of the big set-based statements makes JIT compile for seconds (measured)
+AS $$
+DECLARE
+    v_run_id bigint;
+    v_target text;
+    v_threshold numeric;
+    v_margin numeric;
+    v_max_group integer;
+    v_last_run timestamptz;
+    v_drivers_indexed bigint;
+    v_drivers_changed bigint;
+    v_drivers_removed bigint;
+    v_drivers_linked bigint := 0;
+    v_scan jsonb;
+    v_keys_changed bigint;
+    v_universe_changed boolean;
+    v_subjects integer;
+    v_rows bigint;
+    v_iterations integer := 0;
+    v_sources jsonb;
+    v_rules jsonb;
+    v_reasons jsonb;
+    v_result jsonb;
+    v_started timestamptz := pg_catalog.clock_timestamp();
+BEGIN
+    IF p_date_from IS NULL OR p_date_to IS NULL THEN
+        RAISE EXCEPTION 'run_identity needs both dates'
+            USING ERRCODE = '22004',
+                  DETAIL = format('date_from is %s, date_to is %s.',
+                                  COALESCE(p_date_from::text, 'NULL'), COALESCE(p_date_to::text, 'NULL')),
+                  HINT = 'Pass the first and last lead date to resolve, e.g. SELECT canon.run_identity(''2025-12-01'', ''2025-12-31'');';
+    END IF;
+    IF p_date_from > p_date_to THEN
+        RAISE EXCEPTION 'date_from % is after date_to %', p_date_from, p_date_to
+            USING ERRCODE = '22023',
+                  DETAIL = 'run_identity resolves lead dates from date_from to date_to, both included.',
+                  HINT = 'Swap the arguments.';
+    END IF;
+
+    -- concurrent runs (pipeline, backfill, operator functions) serialize here
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead_attribution.identity'));
+
+    v_target := ops.get_setting('target_park_id');
+    v_threshold := ops.get_setting('name_similarity_threshold')::numeric;
+    v_margin := ops.get_setting('name_similarity_margin')::numeric;
+    v_max_group := ops.get_setting('max_phone_group_size')::integer;
+
+    SELECT pg_catalog.max(r.started_at) INTO v_last_run
+    FROM ops.run_log AS r WHERE r.job = 'run_identity' AND r.status = 'succeeded';
+    INSERT INTO ops.run_log (job, date_from, date_to) VALUES ('run_identity', p_date_from, p_date_to)
+    RETURNING run_id INTO v_run_id;
+
+    TRUNCATE canon.identity_work_subject, canon.identity_work_pair, canon.identity_work_entity,
+             canon.identity_work_edge, canon.identity_work_node;
+
+    ---------------------------------------------------------------------------------------------------
+    -- 1. drivers_index: new and changed drivers (row hash), drivers that left public.drivers
+    ---------------------------------------------------------------------------------------------------
+    WITH src AS (
+        SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id,
+               COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
+                        pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
+               d.first_name::text AS first_name, d.phone::text AS phone,
+               COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
+               d.document_number::text AS document,
+               COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
+               pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
+               pg_catalog.md5(ROW('v1', d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
+                                  d.phone, d.license_number, d.license_normalized_number, d.document_number,
+                                  d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
+                                  d.hire_date)::text) AS row_hash
+        FROM public.drivers AS d
+        WHERE d.driver_id IS NOT NULL
+    ),
+    changed AS (
+        SELECT s.*
+        FROM src AS s
+        LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
+        WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
+    ),
+    norm AS MATERIALIZED (
+        SELECT c.driver_id, c.park_id, c.hire_date, c.row_hash,
+               canon.normalize_phone(c.phone) AS phone,
+               canon.normalize_license(c.license) AS license,
+               canon.normalize_document(c.document) AS document,
+               canon.normalize_plate(c.plate) AS plate,
+               canon.name_tokens(c.full_name) AS name_tokens,
+               (canon.name_tokens(pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1)))[1] AS given_name,
+               canon.name_key(c.car) AS car_key
+        FROM changed AS c
+    ),
+    keyed AS (
+        SELECT n.*,
+               CASE WHEN n.license ~ '^[A-Z]?[0-9]{7,8}$' THEN canon.normalize_document(n.license) END AS license_dni
+        FROM norm AS n
+    )
+    INSERT INTO canon.drivers_index AS i
+        (driver_id, park_id, phone, license, document, license_dni, id_keys, plate, name_tokens, name_key,
+         given_name, name_blocks, car_key, hire_date, row_hash, run_id, removed_at, updated_at)
+    SELECT k.driver_id, k.park_id, k.phone, k.license, k.document, k.license_dni,
+           ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY['L:' || k.license, 'N:' || k.document,
+                                                                 'N:' || k.license_dni]) AS x
+                 WHERE x IS NOT NULL ORDER BY x),
+           k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
+           k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.hire_date, k.row_hash, v_run_id,
+           NULL, pg_catalog.now()
+    FROM keyed AS k
+    ON CONFLICT (driver_id) DO UPDATE
+    SET park_id = EXCLUDED.park_id, phone = EXCLUDED.phone, license = EXCLUDED.license,
+        document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
+        plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
+        given_name = EXCLUDED.given_name, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
+        hire_date = EXCLUDED.hire_date, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
+        removed_at = NULL, updated_at = EXCLUDED.updated_at;
+    GET DIAGNOSTICS v_drivers_changed = ROW_COUNT;
+
+    UPDATE canon.drivers_index AS i
+    SET removed_at = pg_catalog.now(), run_id = v_run_id, updated_at = pg_catalog.now()
+    WHERE i.removed_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM public.drivers AS d WHERE d.driver_id = i.driver_id);
+    GET DIAGNOSTICS v_drivers_removed = ROW_COUNT;
+    SELECT pg_catalog.count(*) INTO v_drivers_indexed FROM canon.drivers_index AS i WHERE i.removed_at IS NULL;
+    RAISE NOTICE 'run_identity % (% s): drivers indexed %, changed %, removed %',
+        v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_drivers_indexed, v_drivers_changed, v_drivers_removed;
+
+    ---------------------------------------------------------------------------------------------------
+    -- 2. lead_keys: normalized keys of new and changed valid lead records of the range
+    ---------------------------------------------------------------------------------------------------
+    WITH src AS MATERIALIZED (
+        SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
+               l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
+               l.payload_json ->> 'first_name' AS first_name_raw,
+               pg_catalog.md5(ROW('v1', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
+                                  l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
+                                  l.payload_json ->> 'first_name')::text) AS row_hash
+        FROM observational.v_source_leads AS l
+        WHERE l.reject_reason IS NULL
+          AND l.lead_date BETWEEN p_date_from AND p_date_to
+    ),
+    changed AS (
+        SELECT s.*
+        FROM src AS s
+        LEFT JOIN canon.lead_keys AS k ON k.source_table = s.source_table AND k.source_pk = s.source_pk
+        WHERE k.row_hash IS DISTINCT FROM s.row_hash
+    ),
+    norm AS MATERIALIZED (
+        SELECT c.source_table, c.source_pk, c.lead_date, c.row_hash, c.driver_id,
+               canon.normalize_phone(c.phone_raw) AS phone,
+               canon.normalize_license(c.license_raw) AS license,
+               canon.normalize_document(c.document_raw) AS document,
+               canon.normalize_plate(c.plate_raw) AS plate,
+               canon.name_tokens(c.full_name_raw) AS name_tokens,
+               (canon.name_tokens(pg_catalog.split_part(pg_catalog.btrim(c.first_name_raw), ' ', 1)))[1] AS given_name,
+               canon.name_key(pg_catalog.concat_ws(' ', c.car_brand_raw, c.car_model_raw)) AS car_key
+        FROM changed AS c
+    ),
+    keyed AS (
+        SELECT n.*,
+               CASE WHEN n.license ~ '^[A-Z]?[0-9]{7,8}$' THEN canon.normalize_document(n.license) END AS license_dni
+        FROM norm AS n
+    ),
+    upserted AS (
+        INSERT INTO canon.lead_keys AS t
+            (source_table, source_pk, lead_date, phone, license, document, license_dni, id_keys, plate,
+             name_tokens, name_key, given_name, name_blocks, car_key, driver_id, row_hash, run_id, updated_at)
+        SELECT k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni,
+               ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY['L:' || k.license, 'N:' || k.document,
+                                                                     'N:' || k.license_dni]) AS x
+                     WHERE x IS NOT NULL ORDER BY x),
+               k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
+               k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.driver_id, k.row_hash,
+               v_run_id, pg_catalog.now()
+        FROM keyed AS k
+        ON CONFLICT (source_table, source_pk) DO UPDATE
+        SET lead_date = EXCLUDED.lead_date, phone = EXCLUDED.phone, license = EXCLUDED.license,
+            document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
+            plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
+            given_name = EXCLUDED.given_name, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
+            driver_id = EXCLUDED.driver_id, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
+            updated_at = EXCLUDED.updated_at
+        RETURNING t.source_table
+    )
+    SELECT pg_catalog.jsonb_build_object(
+               'scanned', (SELECT COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb)
+                           FROM (SELECT s.source_table, pg_catalog.count(*) AS n FROM src AS s GROUP BY 1) AS x),
+               'changed', (SELECT pg_catalog.count(*) FROM upserted))
+    INTO v_scan;
+    v_keys_changed := (v_scan ->> 'changed')::bigint;
+    RAISE NOTICE 'run_identity % (% s): lead records scanned %, new or changed %',
+        v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_scan -> 'scanned', v_keys_changed;
+
+    ---------------------------------------------------------------------------------------------------
+    -- 3. records to decide: unlinked, not RESOLVED/IGNORED, and new/changed since last decided - or
+    --    still OPEN while something they could match changed (drivers, new records, operator links)
+    ---------------------------------------------------------------------------------------------------
+    v_universe_changed := v_drivers_changed > 0 OR v_drivers_removed > 0 OR v_keys_changed > 0
+        OR EXISTS (SELECT 1 FROM canon.identity_links AS l
+                   WHERE v_last_run IS NULL OR l.linked_at >= v_last_run)
+        OR EXISTS (SELECT 1 FROM canon.person_merges AS m
+                   WHERE v_last_run IS NULL OR m.merged_at >= v_last_run);
+
+    INSERT INTO canon.identity_work_subject
+        (node_id, source_table, source_pk, lead_date, phone, license, document, license_dni, id_keys, plate,
+         name_tokens, name_key, given_name, name_blocks, car_key, driver_id)
+    SELECT pg_catalog.row_number() OVER (ORDER BY k.source_table, k.source_pk)::integer,
+           k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni, k.id_keys,
+           k.plate, k.name_tokens, k.name_key, k.given_name, k.name_blocks, k.car_key, k.driver_id
+    FROM canon.lead_keys AS k
+    WHERE k.lead_date BETWEEN p_date_from AND p_date_to
+      AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
+                      WHERE l.source_table = k.source_table AND l.source_pk = k.source_pk)
+      AND NOT EXISTS (SELECT 1 FROM canon.identity_unmatched AS u
+                      WHERE u.source_table = k.source_table AND u.source_pk = k.source_pk
+                        AND u.status <> 'OPEN')
+      AND (k.decided_hash IS DISTINCT FROM k.row_hash
+           OR (v_universe_changed AND (k.phone IS NOT NULL OR pg_catalog.cardinality(k.id_keys) > 0
+                                       OR k.plate IS NOT NULL OR k.car_key IS NOT NULL
+                                       OR k.driver_id IS NOT NULL)));
+    GET DIAGNOSTICS v_subjects = ROW_COUNT;
+    RAISE NOTICE 'run_identity % (% s): % records to decide', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_subjects;
+
+    IF v_subjects > 0 THEN
+        ANALYZE canon.identity_work_subject;
+
+        -- shared-phone guard: distinct persons behind a phone (linked holders by person_key, unlinked
+        -- ones by name); a phone behind more than max_phone_group_size is not an identifier
+        WITH phones AS (
+            SELECT DISTINCT s.phone FROM canon.identity_work_subject AS s WHERE s.phone IS NOT NULL
+        ),
+        holders AS (
+            SELECT d.phone, l.person_key, d.name_key
+            FROM canon.drivers_index AS d
+            JOIN phones AS p ON p.phone = d.phone
+            LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
+            WHERE d.removed_at IS NULL
+            UNION ALL
+            SELECT k.phone, l.person_key, k.name_key
+            FROM canon.lead_keys AS k
+            JOIN phones AS p ON p.phone = k.phone
+            LEFT JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+        ),
+        linked_names AS (
+            SELECT DISTINCT h.phone, h.name_key FROM holders AS h WHERE h.person_key IS NOT NULL
+        ),
+        groups AS (
+            SELECT h.phone,
+                   pg_catalog.count(DISTINCT h.person_key)
+                   + pg_catalog.count(DISTINCT h.name_key) FILTER (WHERE h.person_key IS NULL AND n.name_key IS NULL)
+                   AS persons
+            FROM holders AS h
+            LEFT JOIN linked_names AS n ON n.phone = h.phone AND n.name_key = h.name_key
+            GROUP BY h.phone
+        )
+        UPDATE canon.identity_work_subject AS s
+        SET phone_usable = (g.persons <= v_max_group)
+        FROM groups AS g
+        WHERE g.phone = s.phone;
+
+        -----------------------------------------------------------------------------------------------
+        -- 4. candidate pairs. Entities: existing persons, and unlinked drivers ('D:<driver_id>').
+        -----------------------------------------------------------------------------------------------
+        -- DRIVER_DIRECT: a migration names its driver
+        INSERT INTO canon.identity_work_pair (node_id, match_rule, entity, person_key, driver_id, tier, key_kind, key_value)
+        SELECT s.node_id, 'DRIVER_DIRECT', COALESCE(l.person_key::text, 'D:' || d.driver_id), l.person_key,
+               d.driver_id, 1, 'driver_id', d.driver_id
+        FROM canon.identity_work_subject AS s
+        JOIN canon.drivers_index AS d ON d.driver_id = s.driver_id AND d.removed_at IS NULL
+        LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id;
+
+        -- R1 and R2 against drivers (target park tier 1, other parks tier 2) and persons' records (tier 1);
+        -- an R1 hit on another member of the household is dropped (NAME_CONFLICT, or ID_CONFLICT when
+        -- both sides carry documents that differ and the names are not similar)
+        WITH holders AS (
+            SELECT 'D' AS kind, d.driver_id, l.person_key, d.phone, d.id_keys, d.name_tokens, d.given_name,
+                   CASE WHEN d.park_id = v_target THEN 1 ELSE 2 END AS tier
+            FROM canon.drivers_index AS d
+            LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
+            WHERE d.removed_at IS NULL
+            UNION ALL
+            SELECT 'L', NULL, l.person_key, k.phone, k.id_keys, k.name_tokens, k.given_name, 1
+            FROM canon.lead_keys AS k
+            JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+        ),
+        hits AS (
+            SELECT s.node_id, 'R1_PHONE_EXACT' AS match_rule, h.kind, h.driver_id, h.person_key, h.phone, h.id_keys, h.name_tokens, h.given_name, h.tier, 'phone' AS key_kind, s.phone AS key_value,
+                   s.name_tokens AS s_tokens, s.given_name AS s_given, s.id_keys AS s_ids
+            FROM canon.identity_work_subject AS s
+            JOIN holders AS h ON h.phone = s.phone
+            WHERE s.phone_usable
+            UNION ALL
+            SELECT s.node_id, 'R2_LICENSE_EXACT', h.kind, h.driver_id, h.person_key, h.phone, h.id_keys, h.name_tokens, h.given_name, h.tier,
+                   CASE WHEN sk.key LIKE 'L:%' THEN 'license' ELSE 'document' END, pg_catalog.substr(sk.key, 3),
+                   s.name_tokens, s.given_name, s.id_keys
+            FROM canon.identity_work_subject AS s
+            CROSS JOIN LATERAL pg_catalog.unnest(s.id_keys) AS sk (key)
+            JOIN (SELECT h0.*, hk.key FROM holders AS h0 CROSS JOIN LATERAL pg_catalog.unnest(h0.id_keys) AS hk (key)) AS h
+              ON h.key = sk.key
+        )
+        INSERT INTO canon.identity_work_pair
+            (node_id, match_rule, entity, person_key, driver_id, tier, similarity, dropped, key_kind, key_value)
+        SELECT x.node_id, x.match_rule, COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key,
+               x.driver_id, x.tier, canon.name_similarity(x.s_tokens, x.name_tokens),
+               CASE WHEN x.match_rule = 'R1_PHONE_EXACT'
+                         AND canon.names_conflict(x.s_tokens, x.name_tokens, x.s_given, x.given_name, v_threshold)
+                    THEN 'NAME_CONFLICT'
+                    WHEN x.match_rule = 'R1_PHONE_EXACT'
+                         AND pg_catalog.cardinality(x.s_ids) > 0 AND pg_catalog.cardinality(x.id_keys) > 0
+                         AND NOT x.s_ids && x.id_keys
+                         AND canon.name_similarity(x.s_tokens, x.name_tokens) < v_threshold
+                    THEN 'ID_CONFLICT' END,
+               x.key_kind, x.key_value
+        FROM hits AS x;
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        RAISE NOTICE 'run_identity % (% s): % strong candidate pairs', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_rows;
+
+        -- R3 / R3B (same plate, similar name; drivers of the target park, R3B also persons' records) and
+        -- weak plate candidates (same plate, a name token in common, below the threshold)
+        WITH holders AS (
+            SELECT d.driver_id, l.person_key, d.plate, d.name_tokens, d.hire_date
+            FROM canon.drivers_index AS d
+            LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
+            WHERE d.removed_at IS NULL AND d.park_id = v_target AND d.plate IS NOT NULL
+            UNION ALL
+            SELECT NULL, l.person_key, k.plate, k.name_tokens, NULL
+            FROM canon.lead_keys AS k
+            JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+            WHERE k.plate IS NOT NULL
+        ),
+        hits AS (
+            SELECT s.node_id, h.driver_id, h.person_key, s.plate,
+                   canon.name_similarity(s.name_tokens, h.name_tokens) AS similarity,
+                   h.hire_date BETWEEN s.lead_date - 90 AND s.lead_date + 30 AS hire_ok
+            FROM canon.identity_work_subject AS s
+            JOIN holders AS h ON h.plate = s.plate
+            WHERE s.name_tokens && h.name_tokens
+        )
+        INSERT INTO canon.identity_work_pair
+            (node_id, match_rule, entity, person_key, driver_id, tier, similarity, key_kind, key_value)
+        SELECT x.node_id,
+               CASE WHEN x.similarity < v_threshold THEN 'WEAK'
+                    WHEN x.hire_ok THEN 'R3_PLATE_NAME' ELSE 'R3B_PLATE_NAME_ANY_DATE' END,
+               COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key, x.driver_id, 1, x.similarity,
+               'plate', x.plate
+        FROM hits AS x;
+
+        -- R4: same car brand+model and similar name, target park drivers, blocked on name keys
+        WITH todo AS (
+            SELECT s.node_id, s.car_key, s.name_tokens, b.key
+            FROM canon.identity_work_subject AS s
+            CROSS JOIN LATERAL pg_catalog.unnest(s.name_blocks) AS b (key)
+            WHERE s.car_key IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM canon.identity_work_pair AS p
+                              WHERE p.node_id = s.node_id AND p.dropped IS NULL AND p.match_rule <> 'WEAK')
+        ),
+        holders AS (
+            SELECT d.driver_id, l.person_key, d.car_key, d.name_tokens, b.key
+            FROM canon.drivers_index AS d
+            CROSS JOIN LATERAL pg_catalog.unnest(d.name_blocks) AS b (key)
+            LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
+            WHERE d.removed_at IS NULL AND d.park_id = v_target AND d.car_key IS NOT NULL
+        ),
+        hits AS (
+            SELECT DISTINCT t.node_id, h.driver_id, h.person_key, t.car_key,
+                   canon.name_similarity(t.name_tokens, h.name_tokens) AS similarity
+            FROM todo AS t
+            JOIN holders AS h ON h.car_key = t.car_key AND h.key = t.key
+        )
+        INSERT INTO canon.identity_work_pair
+            (node_id, match_rule, entity, person_key, driver_id, tier, similarity, key_kind, key_value)
+        SELECT x.node_id, CASE WHEN x.similarity < v_threshold THEN 'WEAK' ELSE 'R4_CAR_NAME' END,
+               COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key, x.driver_id, 1, x.similarity,
+               'car', x.car_key
+        FROM hits AS x;
+        ANALYZE canon.identity_work_pair;
+
+        -----------------------------------------------------------------------------------------------
+        -- 5. decide per record, strongest rule first
+        -----------------------------------------------------------------------------------------------
+        -- DRIVER_DIRECT
+        UPDATE canon.identity_work_subject AS s
+        SET outcome = 'LINK', entity = p.entity, match_rule = 'DRIVER_DIRECT', match_score = 100,
+            confidence_level = 'HIGH'
+        FROM (SELECT DISTINCT ON (p0.node_id) p0.node_id, p0.entity
+              FROM canon.identity_work_pair AS p0 WHERE p0.match_rule = 'DRIVER_DIRECT'
+              ORDER BY p0.node_id, p0.entity) AS p
+        WHERE p.node_id = s.node_id;
+
+        -- R1 / R2: one distinct entity among the best tier links, two or more are ambiguous
+        WITH strong AS (
+            SELECT p.node_id, p.entity, p.match_rule, p.tier,
+                   pg_catalog.min(p.tier) OVER (PARTITION BY p.node_id) AS best_tier
+            FROM canon.identity_work_pair AS p
+            WHERE p.match_rule IN ('R1_PHONE_EXACT', 'R2_LICENSE_EXACT') AND p.dropped IS NULL
+        ),
+        per_entity AS (
+            SELECT st.node_id, st.entity, pg_catalog.bool_or(st.match_rule = 'R1_PHONE_EXACT') AS by_phone
+            FROM strong AS st WHERE st.tier = st.best_tier
+            GROUP BY st.node_id, st.entity
+        ),
+        per_node AS (
+            SELECT e.node_id, pg_catalog.count(*) AS entities, pg_catalog.min(e.entity) AS entity,
+                   pg_catalog.bool_or(e.by_phone) AS by_phone
+            FROM per_entity AS e GROUP BY e.node_id
+        )
+        UPDATE canon.identity_work_subject AS s
+        SET outcome = CASE WHEN n.entities = 1 THEN 'LINK' ELSE 'MULTIPLE_CANDIDATES' END,
+            entity = CASE WHEN n.entities = 1 THEN n.entity END,
+            match_rule = CASE WHEN n.by_phone THEN 'R1_PHONE_EXACT' ELSE 'R2_LICENSE_EXACT' END,
+            match_score = CASE WHEN n.by_phone THEN 95 ELSE 92 END,
+            confidence_level = 'HIGH'
+        FROM per_node AS n
+        WHERE n.node_id = s.node_id AND s.outcome IS NULL;
+
+        -- fuzzy rules in order: the best entity wins when alone or ahead of the second by the margin
+        WITH fuzzy AS (
+            SELECT p.node_id, p.match_rule, p.entity, pg_catalog.max(p.similarity) AS similarity
+            FROM canon.identity_work_pair AS p
+            WHERE p.match_rule IN ('R3_PLATE_NAME', 'R3B_PLATE_NAME_ANY_DATE', 'R4_CAR_NAME')
+            GROUP BY 1, 2, 3
+        ),
+        first_rule AS (
+            SELECT f.*, pg_catalog.dense_rank() OVER (
+                       PARTITION BY f.node_id
+                       ORDER BY CASE f.match_rule WHEN 'R3_PLATE_NAME' THEN 1
+                                                  WHEN 'R3B_PLATE_NAME_ANY_DATE' THEN 2 ELSE 3 END) AS rule_rank
+            FROM fuzzy AS f
+        ),
+        ranked AS (
+            SELECT f.*, pg_catalog.row_number() OVER (PARTITION BY f.node_id ORDER BY f.similarity DESC, f.entity) AS rn,
+                   pg_catalog.lead(f.similarity) OVER (PARTITION BY f.node_id ORDER BY f.similarity DESC, f.entity) AS second
+            FROM first_rule AS f WHERE f.rule_rank = 1
+        )
+        UPDATE canon.identity_work_subject AS s
+        SET outcome = CASE WHEN r.second IS NULL OR r.similarity - r.second >= v_margin
+                           THEN 'LINK' ELSE 'MULTIPLE_CANDIDATES' END,
+            entity = CASE WHEN r.second IS NULL OR r.similarity - r.second >= v_margin THEN r.entity END,
+            match_rule = r.match_rule,
+            match_score = CASE r.match_rule WHEN 'R3_PLATE_NAME' THEN 85 WHEN 'R4_CAR_NAME' THEN 75
+                                            ELSE pg_catalog.round(r.similarity * 100, 2) END,
+            confidence_level = CASE WHEN r.match_rule = 'R4_CAR_NAME' THEN 'LOW' ELSE 'MEDIUM' END,
+            similarity = r.similarity
+        FROM ranked AS r
+        WHERE r.node_id = s.node_id AND r.rn = 1 AND s.outcome IS NULL;
+
+        -- nothing linked: weak candidates, a new person, or nothing usable
+        UPDATE canon.identity_work_subject AS s
+        SET outcome = CASE
+                WHEN EXISTS (SELECT 1 FROM canon.identity_work_pair AS p
+                             WHERE p.node_id = s.node_id AND p.match_rule = 'WEAK') THEN 'WEAK_MATCH_ONLY'
+                WHEN s.driver_id IS NOT NULL THEN 'DRIVER_NOT_FOUND'
+                WHEN s.phone_usable OR pg_catalog.cardinality(s.id_keys) > 0
+                     OR (s.plate IS NOT NULL AND pg_catalog.cardinality(s.name_tokens) > 0) THEN 'NONE'
+                ELSE 'MISSING_IDENTIFIERS' END
+        WHERE s.outcome IS NULL;
+
+        -----------------------------------------------------------------------------------------------
+        -- 6. cluster: records linked to an entity and records with no candidate, connected by strong
+        --    keys (usable phone without name conflict, licence/document, plate + similar name)
+        -----------------------------------------------------------------------------------------------
+        ANALYZE canon.identity_work_subject;
+        INSERT INTO canon.identity_work_entity (node_id, entity, person_key, driver_id)
+        SELECT v_subjects + pg_catalog.row_number() OVER (ORDER BY e.entity)::integer, e.entity,
+               CASE WHEN e.entity NOT LIKE 'D:%' THEN e.entity::uuid END,
+               CASE WHEN e.entity LIKE 'D:%' THEN pg_catalog.substr(e.entity, 3) END
+        FROM (SELECT DISTINCT s.entity FROM canon.identity_work_subject AS s WHERE s.outcome = 'LINK') AS e;
+
+        INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+        SELECT s.node_id, e.node_id, s.match_rule
+        FROM canon.identity_work_subject AS s
+        JOIN canon.identity_work_entity AS e ON e.entity = s.entity
+        WHERE s.outcome = 'LINK';
+
+        INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+        WITH ids AS MATERIALIZED (
+            SELECT s.node_id, s.outcome, k.key
+            FROM canon.identity_work_subject AS s
+            CROSS JOIN LATERAL pg_catalog.unnest(s.id_keys) AS k (key)
+            WHERE s.outcome IN ('LINK', 'NONE')
+        )
+        SELECT a.node_id, b.node_id, 'R1_PHONE_EXACT'
+        FROM canon.identity_work_subject AS a
+        JOIN canon.identity_work_subject AS b ON b.phone = a.phone AND b.node_id > a.node_id
+        WHERE a.phone_usable AND b.phone_usable
+          AND a.outcome IN ('LINK', 'NONE') AND b.outcome IN ('LINK', 'NONE')
+          AND (a.outcome = 'NONE' OR b.outcome = 'NONE')
+          AND NOT canon.names_conflict(a.name_tokens, b.name_tokens, a.given_name, b.given_name, v_threshold)
+          AND NOT (pg_catalog.cardinality(a.id_keys) > 0 AND pg_catalog.cardinality(b.id_keys) > 0
+                   AND NOT a.id_keys && b.id_keys
+                   AND canon.name_similarity(a.name_tokens, b.name_tokens) < v_threshold)
+        UNION
+        SELECT a.node_id, b.node_id, 'R2_LICENSE_EXACT'
+        FROM ids AS a
+        JOIN ids AS b ON b.key = a.key AND b.node_id > a.node_id
+        WHERE a.outcome = 'NONE' OR b.outcome = 'NONE'
+        UNION
+        SELECT a.node_id, b.node_id, 'R3B_PLATE_NAME_ANY_DATE'
+        FROM canon.identity_work_subject AS a
+        JOIN canon.identity_work_subject AS b ON b.plate = a.plate AND b.node_id > a.node_id
+        WHERE a.outcome IN ('LINK', 'NONE') AND b.outcome IN ('LINK', 'NONE')
+          AND (a.outcome = 'NONE' OR b.outcome = 'NONE')
+          AND canon.name_similarity(a.name_tokens, b.name_tokens) >= v_threshold;
+
+        INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+        SELECT e.node_b, e.node_a, e.match_rule FROM canon.identity_work_edge AS e;
+
+        INSERT INTO canon.identity_work_node (node_id, label)
+        SELECT s.node_id, s.node_id FROM canon.identity_work_subject AS s WHERE s.outcome IN ('LINK', 'NONE')
+        UNION ALL
+        SELECT e.node_id, e.node_id FROM canon.identity_work_entity AS e;
+        ANALYZE canon.identity_work_edge;
+        ANALYZE canon.identity_work_node;
+
+        -- label propagation: each iteration gives every node the smallest label of its neighbours;
+        -- converges in (longest shortest path) iterations; the loop is over iterations, not rows
+        LOOP
+            v_iterations := v_iterations + 1;
+            WITH best AS (
+                SELECT e.node_a, pg_catalog.min(n.label) AS label
+                FROM canon.identity_work_edge AS e
+                JOIN canon.identity_work_node AS n ON n.node_id = e.node_b
+                GROUP BY e.node_a
+            )
+            UPDATE canon.identity_work_node AS n
+            SET label = b.label
+            FROM best AS b
+            WHERE b.node_a = n.node_id AND b.label < n.label;
+            GET DIAGNOSTICS v_rows = ROW_COUNT;
+            EXIT WHEN v_rows = 0;
+            IF v_iterations >= 1000 THEN
+                RAISE EXCEPTION 'identity clustering did not converge in % iterations', v_iterations
+                    USING ERRCODE = 'P0001',
+                          DETAIL = 'Label propagation over the records of this run kept changing labels.',
+                          HINT = 'Report this run_id to the package maintainers; rerun with a shorter date range.';
+            END IF;
+        END LOOP;
+        RAISE NOTICE 'run_identity % (% s): clustering converged after % iterations', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_iterations;
+
+
+        -- a new person for every unlinked driver some record links to, and (below) for every cluster of
+        -- records without any entity
+        UPDATE canon.identity_work_entity AS e SET new_person_key = pg_catalog.gen_random_uuid()
+        WHERE e.driver_id IS NOT NULL;
+
+        WITH components AS (
+            SELECT n.label, pg_catalog.count(e.node_id) AS entities, pg_catalog.min(e.node_id) AS entity_node
+            FROM canon.identity_work_node AS n
+            LEFT JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id
+            GROUP BY n.label
+        ),
+        fresh AS (
+            SELECT c.label, pg_catalog.gen_random_uuid() AS person_key
+            FROM components AS c WHERE c.entities = 0
+        ),
+        via AS (  -- strongest edge of each record without a candidate of its own
+            SELECT DISTINCT ON (e.node_a) e.node_a, e.match_rule
+            FROM canon.identity_work_edge AS e
+            JOIN canon.identity_work_subject AS s ON s.node_id = e.node_a AND s.outcome = 'NONE'
+            ORDER BY e.node_a, CASE e.match_rule WHEN 'R1_PHONE_EXACT' THEN 1 WHEN 'R2_LICENSE_EXACT' THEN 2 ELSE 3 END
+        ),
+        decided AS (
+            SELECT s.node_id, n.label, c.entities, f.person_key AS fresh_key, v.match_rule AS via_rule,
+                   own.person_key AS own_person, own.new_person_key AS own_new,
+                   one.person_key AS one_person, one.new_person_key AS one_new
+            FROM canon.identity_work_subject AS s
+            JOIN canon.identity_work_node AS n ON n.node_id = s.node_id
+            JOIN components AS c ON c.label = n.label
+            LEFT JOIN fresh AS f ON f.label = c.label
+            LEFT JOIN canon.identity_work_entity AS one ON one.node_id = c.entity_node AND c.entities = 1
+            LEFT JOIN canon.identity_work_entity AS own ON own.entity = s.entity AND s.outcome = 'LINK'
+            LEFT JOIN via AS v ON v.node_a = s.node_id
+        )
+        UPDATE canon.identity_work_subject AS s
+        SET label = d.label,
+            person_key = CASE
+                WHEN s.outcome = 'LINK' THEN COALESCE(d.own_person, d.own_new)
+                WHEN d.entities = 0 THEN d.fresh_key
+                WHEN d.entities = 1 THEN COALESCE(d.one_person, d.one_new) END,
+            new_person = CASE
+                WHEN s.outcome = 'LINK' THEN d.own_person IS NULL
+                WHEN d.entities = 0 THEN true
+                WHEN d.entities = 1 THEN d.one_person IS NULL
+                ELSE false END,
+            match_rule = CASE WHEN s.outcome = 'NONE' AND d.entities = 0 THEN 'NEW_PERSON'
+                              WHEN s.outcome = 'NONE' AND d.entities = 1 THEN d.via_rule
+                              ELSE s.match_rule END,
+            match_score = CASE WHEN s.outcome <> 'NONE' THEN s.match_score
+                               WHEN d.entities = 0 THEN 100
+                               WHEN d.via_rule = 'R1_PHONE_EXACT' THEN 95
+                               WHEN d.via_rule = 'R2_LICENSE_EXACT' THEN 92 ELSE 85 END,
+            confidence_level = CASE
+                WHEN s.outcome <> 'NONE' THEN s.confidence_level
+                WHEN d.entities = 1 THEN CASE WHEN d.via_rule = 'R3B_PLATE_NAME_ANY_DATE' THEN 'MEDIUM' ELSE 'HIGH' END
+                WHEN pg_catalog.cardinality(s.id_keys) > 0 THEN 'HIGH'
+                WHEN s.phone_usable THEN 'MEDIUM' ELSE 'LOW' END,
+            outcome = CASE WHEN s.outcome = 'NONE' AND d.entities > 1 THEN 'MULTIPLE_CANDIDATES'
+                           WHEN s.outcome = 'NONE' AND d.entities = 1 THEN 'CLUSTER'
+                           ELSE s.outcome END
+        FROM decided AS d
+        WHERE d.node_id = s.node_id;
+
+        -- evidence (links) and details/candidates (queue): masked identifiers, never raw ones
+        UPDATE canon.identity_work_subject AS s
+        SET evidence = pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                'rule', s.match_rule,
+                'matched', (SELECT pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
+                                'rule', p.match_rule, 'key', p.key_kind,
+                                'value', canon.mask_identifier(p.key_value)))
+                            FROM canon.identity_work_pair AS p
+                            WHERE p.node_id = s.node_id AND p.entity = s.entity AND p.dropped IS NULL
+                              AND p.match_rule <> 'WEAK'),
+                'similarity', s.similarity,
+                'dropped', (SELECT pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
+                                'reason', p.dropped, 'candidate', p.entity,
+                                'value', canon.mask_identifier(p.key_value)))
+                            FROM canon.identity_work_pair AS p
+                            WHERE p.node_id = s.node_id AND p.dropped IS NOT NULL),
+                'shared_phone', CASE WHEN s.phone IS NOT NULL AND NOT s.phone_usable THEN true END,
+                'cluster', CASE WHEN s.outcome = 'CLUSTER' OR s.match_rule = 'NEW_PERSON' THEN z.size END,
+                'driver_id_unknown', CASE WHEN s.outcome = 'DRIVER_NOT_FOUND' THEN true END)),
+            candidates = CASE WHEN s.outcome IN ('MULTIPLE_CANDIDATES', 'WEAK_MATCH_ONLY') THEN COALESCE((
+                SELECT pg_catalog.jsonb_agg(c.candidate ORDER BY c.best DESC NULLS LAST, c.entity)
+                FROM (SELECT p.entity, pg_catalog.max(p.similarity) AS best,
+                             pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                                 'person_key', pg_catalog.min(p.person_key::text),
+                                 'driver_id', pg_catalog.min(p.driver_id),
+                                 'rules', pg_catalog.array_agg(DISTINCT p.match_rule),
+                                 'similarity', pg_catalog.max(p.similarity),
+                                 'keys', pg_catalog.array_agg(DISTINCT p.key_kind || ' ' || canon.mask_identifier(p.key_value))))
+                                 AS candidate
+                      FROM canon.identity_work_pair AS p
+                      WHERE p.node_id = s.node_id AND p.dropped IS NULL
+                      GROUP BY p.entity
+                      ORDER BY 2 DESC NULLS LAST, 1
+                      LIMIT 5) AS c), '[]'::jsonb) ELSE '[]'::jsonb END
+        FROM (SELECT o.node_id, pg_catalog.count(*) OVER (PARTITION BY o.label) AS size
+              FROM canon.identity_work_subject AS o) AS z
+        WHERE z.node_id = s.node_id;
+
+        -----------------------------------------------------------------------------------------------
+        -- 7. write: new persons, links, queue
+        -----------------------------------------------------------------------------------------------
+        WITH members AS (
+            SELECT s.person_key, CASE WHEN s.phone_usable THEN s.phone END AS phone, s.license, s.document,
+                   s.name_key, s.confidence_level
+            FROM canon.identity_work_subject AS s
+            WHERE s.new_person AND s.person_key IS NOT NULL
+            UNION ALL
+            SELECT e.new_person_key, d.phone, d.license, d.document, d.name_key, NULL
+            FROM canon.identity_work_entity AS e
+            JOIN canon.drivers_index AS d ON d.driver_id = e.driver_id
+            WHERE e.new_person_key IS NOT NULL
+        )
+        INSERT INTO canon.identity_registry
+            (person_key, primary_phone, primary_license, primary_document, primary_full_name, confidence_level)
+        SELECT m.person_key, pg_catalog.min(m.phone), pg_catalog.min(m.license), pg_catalog.min(m.document),
+               pg_catalog.min(m.name_key),
+               CASE WHEN pg_catalog.bool_or(m.confidence_level = 'HIGH') THEN 'HIGH'
+                    WHEN pg_catalog.bool_or(m.confidence_level = 'MEDIUM') THEN 'MEDIUM' ELSE 'LOW' END
+        FROM members AS m
+        GROUP BY m.person_key;
+
+        INSERT INTO canon.identity_links
+            (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
+        SELECT s.person_key, s.source_table, s.source_pk, s.match_rule, s.match_score, s.confidence_level,
+               s.evidence, v_run_id
+        FROM canon.identity_work_subject AS s
+        WHERE s.person_key IS NOT NULL AND s.outcome IN ('LINK', 'NONE', 'CLUSTER')
+        ON CONFLICT (source_table, source_pk) DO NOTHING;
+
+        -- the unlinked drivers records linked to join the new person, with the strongest such link
+        INSERT INTO canon.identity_links
+            (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
+        SELECT DISTINCT ON (e.driver_id)
+               e.new_person_key, 'drivers', e.driver_id, s.match_rule, s.match_score, s.confidence_level,
+               pg_catalog.jsonb_build_object('rule', s.match_rule,
+                                             'via', pg_catalog.jsonb_build_object('source_table', s.source_table,
+                                                                                  'source_pk', s.source_pk)),
+               v_run_id
+        FROM canon.identity_work_entity AS e
+        JOIN canon.identity_work_subject AS s ON s.entity = e.entity AND s.outcome = 'LINK'
+        WHERE e.new_person_key IS NOT NULL
+        ORDER BY e.driver_id, s.match_score DESC, s.source_table, s.source_pk
+        ON CONFLICT (source_table, source_pk) DO NOTHING;
+        GET DIAGNOSTICS v_drivers_linked = ROW_COUNT;
+
+        -- the queue: never touches RESOLVED / IGNORED; a record that now links leaves it
+        INSERT INTO canon.identity_unmatched AS u
+            (source_table, source_pk, reason_code, details, candidates, run_id)
+        SELECT s.source_table, s.source_pk, s.outcome, s.evidence - 'rule', s.candidates, v_run_id
+        FROM canon.identity_work_subject AS s
+        WHERE s.outcome IN ('MULTIPLE_CANDIDATES', 'WEAK_MATCH_ONLY', 'MISSING_IDENTIFIERS', 'DRIVER_NOT_FOUND')
+        ON CONFLICT (source_table, source_pk) DO UPDATE
+        SET reason_code = EXCLUDED.reason_code, details = EXCLUDED.details, candidates = EXCLUDED.candidates,
+            run_id = EXCLUDED.run_id
+        WHERE u.status = 'OPEN'
+          AND (u.reason_code, u.details, u.candidates) IS DISTINCT FROM
+              (EXCLUDED.reason_code, EXCLUDED.details, EXCLUDED.candidates);
+
+        DELETE FROM canon.identity_unmatched AS u
+        USING canon.identity_work_subject AS s
+        WHERE u.source_table = s.source_table AND u.source_pk = s.source_pk AND u.status = 'OPEN'
+          AND s.person_key IS NOT NULL AND s.outcome IN ('LINK', 'NONE', 'CLUSTER');
+
+        UPDATE canon.lead_keys AS k
+        SET decided_hash = k.row_hash
+        FROM canon.identity_work_subject AS s
+        WHERE k.source_table = s.source_table AND k.source_pk = s.source_pk
+          AND k.decided_hash IS DISTINCT FROM k.row_hash;
+    END IF;
+
+    ---------------------------------------------------------------------------------------------------
+    -- 8. drivers: an unlinked driver joins the one person its keys match (R1/R2, else plate + name);
+    --    only drivers changed in this run or sharing a key with a record linked in this run are read
+    ---------------------------------------------------------------------------------------------------
+    IF v_drivers_changed > 0 OR EXISTS (SELECT 1 FROM canon.identity_links AS l WHERE l.run_id = v_run_id) THEN
+        WITH loose AS (
+            SELECT d.*
+            FROM canon.drivers_index AS d
+            WHERE d.removed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
+                              WHERE l.source_table = 'drivers' AND l.source_pk = d.driver_id)
+        ),
+        holders AS (
+            SELECT l.person_key, l.run_id AS link_run, k.phone, k.id_keys, k.plate, k.name_tokens, k.given_name
+            FROM canon.lead_keys AS k
+            JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+            UNION ALL
+            SELECT l.person_key, l.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name
+            FROM canon.drivers_index AS d
+            JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
+            WHERE d.removed_at IS NULL
+        ),
+        hits AS (
+            SELECT c.driver_id, c.run_id AS driver_run, h.link_run, 'R1_PHONE_EXACT' AS match_rule, h.person_key,
+                   'phone' AS key_kind, c.phone AS key_value,
+                   canon.names_conflict(c.name_tokens, h.name_tokens, c.given_name, h.given_name, v_threshold)
+                   OR (pg_catalog.cardinality(c.id_keys) > 0 AND pg_catalog.cardinality(h.id_keys) > 0
+                       AND NOT c.id_keys && h.id_keys
+                       AND canon.name_similarity(c.name_tokens, h.name_tokens) < v_threshold) AS conflict,
+                   NULL::numeric AS similarity
+            FROM loose AS c JOIN holders AS h ON h.phone = c.phone
+            UNION ALL
+            SELECT c.driver_id, c.run_id, h.link_run, 'R2_LICENSE_EXACT', h.person_key,
+                   CASE WHEN ck.key LIKE 'L:%' THEN 'license' ELSE 'document' END, pg_catalog.substr(ck.key, 3),
+                   false, NULL
+            FROM loose AS c
+            CROSS JOIN LATERAL pg_catalog.unnest(c.id_keys) AS ck (key)
+            JOIN (SELECT h0.*, hk.key FROM holders AS h0 CROSS JOIN LATERAL pg_catalog.unnest(h0.id_keys) AS hk (key)) AS h
+              ON h.key = ck.key
+            UNION ALL
+            SELECT c.driver_id, c.run_id, h.link_run, 'R3B_PLATE_NAME_ANY_DATE', h.person_key, 'plate', c.plate,
+                   false, canon.name_similarity(c.name_tokens, h.name_tokens)
+            FROM loose AS c JOIN holders AS h ON h.plate = c.plate
+            WHERE c.name_tokens && h.name_tokens
+        ),
+        relevant AS (
+            SELECT x.*
+            FROM hits AS x
+            WHERE x.driver_id IN (SELECT y.driver_id FROM hits AS y WHERE y.driver_run = v_run_id OR y.link_run = v_run_id)
+              AND NOT x.conflict
+              AND (x.match_rule <> 'R3B_PLATE_NAME_ANY_DATE' OR x.similarity >= v_threshold)
+        ),
+        per_driver AS (
+            SELECT r.driver_id,
+                   pg_catalog.count(DISTINCT r.person_key) FILTER (WHERE r.match_rule <> 'R3B_PLATE_NAME_ANY_DATE') AS strong,
+                   pg_catalog.min(r.person_key::text) FILTER (WHERE r.match_rule <> 'R3B_PLATE_NAME_ANY_DATE') AS strong_person,
+                   pg_catalog.bool_or(r.match_rule = 'R1_PHONE_EXACT') AS by_phone,
+                   pg_catalog.count(DISTINCT r.person_key) FILTER (WHERE r.match_rule = 'R3B_PLATE_NAME_ANY_DATE') AS fuzzy,
+                   pg_catalog.min(r.person_key::text) FILTER (WHERE r.match_rule = 'R3B_PLATE_NAME_ANY_DATE') AS fuzzy_person,
+                   pg_catalog.max(r.similarity) AS similarity,
+                   pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
+                       'rule', r.match_rule, 'key', r.key_kind, 'value', canon.mask_identifier(r.key_value))) AS matched
+            FROM relevant AS r
+            GROUP BY r.driver_id
+        )
+        INSERT INTO canon.identity_links
+            (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
+        SELECT CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END::uuid,
+               'drivers', p.driver_id,
+               CASE WHEN p.strong = 1 AND p.by_phone THEN 'R1_PHONE_EXACT'
+                    WHEN p.strong = 1 THEN 'R2_LICENSE_EXACT' ELSE 'R3B_PLATE_NAME_ANY_DATE' END,
+               CASE WHEN p.strong = 1 AND p.by_phone THEN 95
+                    WHEN p.strong = 1 THEN 92 ELSE pg_catalog.round(p.similarity * 100, 2) END,
+               CASE WHEN p.strong = 1 THEN 'HIGH' ELSE 'MEDIUM' END,
+               pg_catalog.jsonb_build_object('rule', CASE WHEN p.strong = 1 AND p.by_phone THEN 'R1_PHONE_EXACT'
+                                                          WHEN p.strong = 1 THEN 'R2_LICENSE_EXACT'
+                                                          ELSE 'R3B_PLATE_NAME_ANY_DATE' END,
+                                             'matched', p.matched, 'driver_pass', true),
+               v_run_id
+        FROM per_driver AS p
+        WHERE p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1)
+        ON CONFLICT (source_table, source_pk) DO NOTHING;
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        v_drivers_linked := v_drivers_linked + v_rows;
+    END IF;
+    RAISE NOTICE 'run_identity % (% s): % drivers linked', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_drivers_linked;
+
+    ---------------------------------------------------------------------------------------------------
+    -- 9. counts, run log
+    ---------------------------------------------------------------------------------------------------
+    SELECT COALESCE(pg_catalog.jsonb_object_agg(t.source_table, pg_catalog.jsonb_build_object(
+               'scanned', COALESCE((v_scan -> 'scanned' ->> t.source_table)::bigint, 0),
+               'processed', COALESCE(x.processed, 0),
+               'linked_existing', COALESCE(x.linked_existing, 0),
+               'new_person', COALESCE(x.new_person, 0),
+               'unmatched', COALESCE(x.unmatched, 0),
+               'unchanged', COALESCE((v_scan -> 'scanned' ->> t.source_table)::bigint, 0) - COALESCE(x.processed, 0))), '{}'::jsonb)
+    INTO v_sources
+    FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations')) AS t (source_table)
+    LEFT JOIN (
+        SELECT s.source_table, pg_catalog.count(*) AS processed,
+               pg_catalog.count(*) FILTER (WHERE s.person_key IS NOT NULL AND NOT s.new_person) AS linked_existing,
+               pg_catalog.count(*) FILTER (WHERE s.person_key IS NOT NULL AND s.new_person) AS new_person,
+               pg_catalog.count(*) FILTER (WHERE s.person_key IS NULL) AS unmatched
+        FROM canon.identity_work_subject AS s
+        GROUP BY s.source_table
+    ) AS x ON x.source_table = t.source_table;
+
+    SELECT COALESCE(pg_catalog.jsonb_object_agg(r.match_rule, r.n), '{}'::jsonb) INTO v_rules
+    FROM (SELECT l.match_rule, pg_catalog.count(*) AS n FROM canon.identity_links AS l
+          WHERE l.run_id = v_run_id AND l.source_table <> 'drivers' GROUP BY 1) AS r;
+
+    SELECT COALESCE(pg_catalog.jsonb_object_agg(r.outcome, r.n), '{}'::jsonb) INTO v_reasons
+    FROM (SELECT s.outcome, pg_catalog.count(*) AS n FROM canon.identity_work_subject AS s
+          WHERE s.person_key IS NULL GROUP BY 1) AS r;
+
+    v_result := pg_catalog.jsonb_build_object(
+        'run_id', v_run_id, 'date_from', p_date_from, 'date_to', p_date_to,
+        'sources', v_sources, 'rules', v_rules, 'unmatched_by_reason', v_reasons,
+        'drivers', pg_catalog.jsonb_build_object('indexed', v_drivers_indexed, 'changed', v_drivers_changed,
+                                                 'removed', v_drivers_removed, 'linked', v_drivers_linked),
+        'clustering_iterations', v_iterations);
+
+    UPDATE ops.run_log
+    SET status = 'succeeded', finished_at = pg_catalog.clock_timestamp(), details = v_result
+    WHERE run_id = v_run_id;
+
+    TRUNCATE canon.identity_work_subject, canon.identity_work_pair, canon.identity_work_entity,
+             canon.identity_work_edge, canon.identity_work_node;
+    RAISE NOTICE 'run_identity % (% s): done %', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_result;
+    RETURN v_result;
+END;
+$$;
+COMMENT ON FUNCTION canon.run_identity(date, date) IS 'canon.run_identity(p_date_from date, p_date_to date) -> jsonb {run_id, date_from, date_to, sources: {<source_table>: {scanned, processed, linked_existing, new_person, unmatched, unchanged}}, rules: {<match_rule>: links created}, unmatched_by_reason: {<reason_code>: n}, drivers: {indexed, changed, removed, linked}, clustering_iterations}: resolve the valid lead records of the inclusive range and the drivers to stable person_keys';

@@ -1,0 +1,87 @@
+-- Fold public.summary_daily into observational.driver_daily_trips: one row per driver and day, the
+-- latest delivery (created_at; NULL counts as oldest) wins. Incremental: reads the rows loaded since the
+-- table's newest created_at minus the lookback_days setting (and rows without created_at); a full run
+-- (p_full, or an empty table) re-reads everything and also drops days no longer in the source.
+CREATE OR REPLACE FUNCTION observational.refresh_driver_daily_trips(p_full boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- JIT compiles these one-shot set-based statements for longer than they run
+SET jit = off
+AS $$
+DECLARE
+    v_since timestamp;
+    v_full boolean;
+    v_scanned bigint;
+    v_unparseable bigint;
+    v_superseded bigint;
+    v_upserted bigint;
+    v_deleted bigint;
+BEGIN
+    IF p_full IS NULL THEN
+        RAISE EXCEPTION 'p_full is NULL'
+            USING ERRCODE = '22004',
+                  DETAIL = 'refresh_driver_daily_trips needs to know whether to re-read all of summary_daily.',
+                  HINT = 'Pass false for an incremental refresh, true for a full one.';
+    END IF;
+
+    SELECT pg_catalog.max(t.source_created_at) INTO v_since FROM observational.driver_daily_trips AS t;
+    v_full := p_full OR v_since IS NULL;
+    IF NOT v_full THEN
+        v_since := v_since - pg_catalog.make_interval(days => ops.get_setting('lookback_days')::integer);
+    END IF;
+
+    WITH src AS MATERIALIZED (
+        SELECT p.driver_id, p.trip_date, p.trips, p.work_seconds, p.created_at
+        FROM observational.v_summary_daily_parsed AS p
+        WHERE v_full OR p.created_at IS NULL OR p.created_at >= v_since
+    ),
+    latest AS MATERIALIZED (
+        SELECT DISTINCT ON (s.driver_id, s.trip_date)
+               s.driver_id, s.trip_date, s.trips, s.work_seconds, s.created_at
+        FROM src AS s
+        WHERE s.trip_date IS NOT NULL AND s.driver_id IS NOT NULL
+        ORDER BY s.driver_id, s.trip_date, s.created_at DESC NULLS LAST, s.trips DESC, s.work_seconds DESC
+    ),
+    upserted AS (
+        INSERT INTO observational.driver_daily_trips AS t
+            (driver_id, trip_date, trips, work_seconds, source_created_at)
+        SELECT l.driver_id, l.trip_date, l.trips, l.work_seconds, l.created_at
+        FROM latest AS l
+        ON CONFLICT (driver_id, trip_date) DO UPDATE
+            SET trips = EXCLUDED.trips,
+                work_seconds = EXCLUDED.work_seconds,
+                source_created_at = EXCLUDED.source_created_at,
+                refreshed_at = pg_catalog.now()
+            WHERE (t.trips, t.work_seconds, t.source_created_at)
+                  IS DISTINCT FROM (EXCLUDED.trips, EXCLUDED.work_seconds, EXCLUDED.source_created_at)
+              AND (v_full OR t.source_created_at IS NULL
+                   OR EXCLUDED.source_created_at >= t.source_created_at)
+        RETURNING 1
+    ),
+    deleted AS (
+        DELETE FROM observational.driver_daily_trips AS t
+        WHERE v_full
+          AND NOT EXISTS (SELECT FROM latest AS l
+                          WHERE l.driver_id = t.driver_id AND l.trip_date = t.trip_date)
+        RETURNING 1
+    )
+    SELECT (SELECT pg_catalog.count(*) FROM src),
+           (SELECT pg_catalog.count(*) FROM src AS s WHERE s.trip_date IS NULL),
+           (SELECT pg_catalog.count(*) FROM src AS s WHERE s.trip_date IS NOT NULL AND s.driver_id IS NOT NULL)
+               - (SELECT pg_catalog.count(*) FROM latest),
+           (SELECT pg_catalog.count(*) FROM upserted),
+           (SELECT pg_catalog.count(*) FROM deleted)
+    INTO v_scanned, v_unparseable, v_superseded, v_upserted, v_deleted;
+
+    RETURN pg_catalog.jsonb_build_object(
+        'mode', CASE WHEN v_full THEN 'full' ELSE 'incremental' END,
+        'since', v_since,
+        'scanned', v_scanned,
+        'unparseable_dates', v_unparseable,
+        'superseded_deliveries', v_superseded,
+        'upserted', v_upserted,
+        'deleted', v_deleted);
+END;
+$$;
+COMMENT ON FUNCTION observational.refresh_driver_daily_trips(boolean) IS 'observational.refresh_driver_daily_trips(p_full boolean DEFAULT false) -> jsonb: fold summary_daily into driver_daily_trips (latest delivery wins)';

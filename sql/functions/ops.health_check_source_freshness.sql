@@ -1,0 +1,60 @@
+-- Check source_freshness, one row per raw source: Lima days between today and the latest business
+-- date the source holds (leads: lead date of valid rows; drivers: last created/updated; payments:
+-- latest pay date; summary_daily is checked with its other checks, ops.health_check_summary_daily). WARN at health_source_lag_days (daily sources) or
+-- health_sparse_source_lag_days (migrations, payments), CRIT at twice that; an empty source is CRIT.
+-- An upstream loader that stopped shows here before any money number goes wrong.
+CREATE OR REPLACE FUNCTION ops.health_check_source_freshness()
+RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,
+               hint text, amount_pen numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH settings AS (
+        SELECT ops.today() AS today,
+               ops.get_setting('health_source_lag_days')::integer AS daily_lag,
+               ops.get_setting('health_sparse_source_lag_days')::integer AS sparse_lag
+    ),
+    latest AS (
+        SELECT l.source_table, pg_catalog.max(l.lead_date) AS latest, false AS sparse
+        FROM observational.v_source_leads AS l CROSS JOIN settings AS s
+        WHERE l.reject_reason IS NULL AND l.lead_date <= s.today
+          AND l.source_table IN ('module_ct_cabinet_leads', 'module_ct_scouting_daily')
+        GROUP BY l.source_table
+        UNION ALL
+        SELECT 'module_ct_migrations',
+               (SELECT pg_catalog.max(l.lead_date) FROM observational.v_source_leads AS l
+                WHERE l.source_table = 'module_ct_migrations' AND l.reject_reason IS NULL AND l.lead_date <= s.today),
+               true
+        FROM settings AS s
+        UNION ALL
+        SELECT 'drivers', (SELECT pg_catalog.max(GREATEST(d.created_at, d.updated_at))::date FROM public.drivers AS d), false
+        UNION ALL
+        SELECT 'module_ct_cabinet_payments',
+               (SELECT pg_catalog.max(p.date) FROM public.module_ct_cabinet_payments AS p WHERE p.date <= s.today), true
+        FROM settings AS s
+    ),
+    all_sources AS (
+        SELECT t.source, l.latest, COALESCE(l.sparse, t.source IN ('module_ct_migrations', 'module_ct_cabinet_payments')) AS sparse
+        FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations'),
+                     ('drivers'), ('module_ct_cabinet_payments')) AS t (source)
+        LEFT JOIN latest AS l ON l.source_table = t.source
+    )
+    SELECT 'source_freshness', a.source,
+           CASE WHEN a.latest IS NULL THEN 'CRIT'
+                ELSE ops.health_status(GREATEST(s.today - a.latest, 0),
+                                       CASE WHEN a.sparse THEN s.sparse_lag ELSE s.daily_lag END,
+                                       2 * CASE WHEN a.sparse THEN s.sparse_lag ELSE s.daily_lag END, true) END,
+           COALESCE(format('%s days (latest %s)', GREATEST(s.today - a.latest, 0), a.latest), 'no rows'),
+           format('WARN over %s days, CRIT over %s (Lima)',
+                  CASE WHEN a.sparse THEN s.sparse_lag ELSE s.daily_lag END,
+                  2 * CASE WHEN a.sparse THEN s.sparse_lag ELSE s.daily_lag END),
+           CASE WHEN a.latest IS NULL THEN format('public.%s holds no dated row', a.source)
+                ELSE format('the latest date in public.%s is %s, %s days before today %s in Lima',
+                            a.source, a.latest, GREATEST(s.today - a.latest, 0), s.today) END,
+           CASE WHEN a.latest IS NULL OR s.today - a.latest > CASE WHEN a.sparse THEN s.sparse_lag ELSE s.daily_lag END
+                THEN format('The upstream loader of public.%s has stopped or lags: check it, then CALL ops.run_pipeline();', a.source) END,
+           NULL::numeric
+    FROM all_sources AS a CROSS JOIN settings AS s
+    ORDER BY a.source;
+$$;
+COMMENT ON FUNCTION ops.health_check_source_freshness() IS 'ops.health_check_source_freshness() -> health rows: per raw source, Lima days since its latest business date (check source_freshness)';

@@ -1,0 +1,73 @@
+-- Checks of public.summary_daily over the rows delivered (created_at) in the last
+-- health_summary_window_days, read once through observational.v_summary_daily_parsed (the one parse;
+-- restricted by created_at before parsing, so the cost follows the recent deliveries, not the history):
+--   source_freshness / summary_daily  Lima days since the latest parseable day delivered (WARN over
+--                              health_source_lag_days, CRIT over 2x; nothing delivered is CRIT)
+--   summary_daily_unparseable  rows whose date_file is neither DD-MM-YYYY nor YYYY-MM-DD (metrics
+--                              ignore them): WARN over health_summary_unparseable_pct %, CRIT at 10x
+--   summary_daily_duplicates   rows repeating a (driver, day) (the latest created_at wins): WARN over
+--                              health_summary_duplicate_pct %, CRIT at 2x
+CREATE OR REPLACE FUNCTION ops.health_check_summary_daily()
+RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,
+               hint text, amount_pen numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH settings AS (
+        SELECT ops.today() AS today,
+               ops.get_setting('health_summary_window_days')::integer AS window_days,
+               ops.get_setting('health_source_lag_days')::integer AS lag_days,
+               ops.get_setting('health_summary_unparseable_pct')::numeric AS bad_pct,
+               ops.get_setting('health_summary_duplicate_pct')::numeric AS dup_pct
+    ),
+    counts AS (
+        SELECT pg_catalog.count(*) AS total_rows,
+               pg_catalog.count(*) FILTER (WHERE p.trip_date IS NULL) AS unparseable,
+               pg_catalog.count(*) FILTER (WHERE p.trip_date IS NOT NULL)
+                 - pg_catalog.count(DISTINCT (p.driver_id, p.trip_date)) FILTER (WHERE p.trip_date IS NOT NULL) AS duplicates,
+               pg_catalog.max(p.trip_date) FILTER (WHERE p.trip_date <= s.today) AS latest
+        FROM settings AS s
+        LEFT JOIN observational.v_summary_daily_parsed AS p
+               ON p.created_at >= (s.today - s.window_days)::timestamp
+        GROUP BY s.today
+    ),
+    shares AS (
+        SELECT c.*, 100.0 * c.unparseable / NULLIF(c.total_rows, 0) AS bad_share,
+               100.0 * c.duplicates / NULLIF(c.total_rows, 0) AS dup_share
+        FROM counts AS c
+    )
+    SELECT 'source_freshness', 'summary_daily',
+           CASE WHEN x.latest IS NULL THEN 'CRIT'
+                ELSE ops.health_status(GREATEST(s.today - x.latest, 0), s.lag_days, 2 * s.lag_days, true) END,
+           COALESCE(format('%s days (latest %s)', GREATEST(s.today - x.latest, 0), x.latest), 'no rows'),
+           format('WARN over %s days, CRIT over %s (Lima)', s.lag_days, 2 * s.lag_days),
+           CASE WHEN x.latest IS NULL
+                THEN format('public.summary_daily received no row with a parseable date in the last %s days', s.window_days)
+                ELSE format('the latest day delivered to public.summary_daily is %s, %s days before today %s in Lima',
+                            x.latest, GREATEST(s.today - x.latest, 0), s.today) END,
+           CASE WHEN x.latest IS NULL OR s.today - x.latest > s.lag_days
+                THEN 'The upstream loader of public.summary_daily has stopped or lags: check it, then CALL ops.run_pipeline();' END,
+           NULL::numeric
+    FROM shares AS x CROSS JOIN settings AS s
+    UNION ALL
+    SELECT 'summary_daily_unparseable', 'summary_daily',
+           ops.health_status(x.bad_share, s.bad_pct, 10 * s.bad_pct, true),
+           format('%s of %s rows (%s %%)', x.unparseable, x.total_rows, COALESCE(pg_catalog.round(x.bad_share, 2), 0)),
+           format('WARN over %s %%, CRIT over %s %% of the rows delivered in %s days', s.bad_pct, 10 * s.bad_pct, s.window_days),
+           'rows whose date_file is not DD-MM-YYYY or YYYY-MM-DD are ignored by the trip metrics',
+           CASE WHEN x.unparseable > 0
+                THEN 'SELECT date_file, count(*) FROM observational.v_summary_daily_parsed WHERE trip_date IS NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 20;' END,
+           NULL::numeric
+    FROM shares AS x CROSS JOIN settings AS s
+    UNION ALL
+    SELECT 'summary_daily_duplicates', 'summary_daily',
+           ops.health_status(x.dup_share, s.dup_pct, 2 * s.dup_pct, true),
+           format('%s of %s rows (%s %%)', x.duplicates, x.total_rows, COALESCE(pg_catalog.round(x.dup_share, 2), 0)),
+           format('WARN over %s %%, CRIT over %s %% of the rows delivered in %s days', s.dup_pct, 2 * s.dup_pct, s.window_days),
+           'a (driver, day) delivered more than once: the row with the latest created_at counts',
+           CASE WHEN x.dup_share > s.dup_pct
+                THEN 'SELECT trip_date, count(*) - count(DISTINCT driver_id) AS repeated FROM observational.v_summary_daily_parsed GROUP BY 1 HAVING count(*) > count(DISTINCT driver_id) ORDER BY 1 DESC LIMIT 20;' END,
+           NULL::numeric
+    FROM shares AS x CROSS JOIN settings AS s;
+$$;
+COMMENT ON FUNCTION ops.health_check_summary_daily() IS 'ops.health_check_summary_daily() -> health rows: freshness, unparseable date_file and repeated (driver, day) rows of recent summary_daily deliveries (checks source_freshness, summary_daily_*)';

@@ -1,0 +1,111 @@
+-- Recompute ops.cabinet_receivable, the rows behind ops.v_cabinet_financial_14d (DOMAIN §8): one per
+-- cabinet person (earliest cabinet lead) and one per cabinet lead without a person. Trips and reached
+-- milestones come from v_conversion_metrics (window [lead_date, lead_date + 14)); expected and paid
+-- amounts from ops.cabinet_claims, so the view's totals equal the claims'. Run after
+-- ops.refresh_cabinet_claims(). Unchanged rows are not touched.
+CREATE OR REPLACE FUNCTION ops.refresh_cabinet_receivable()
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+-- JIT compiles these one-shot set-based statements for longer than they run
+SET jit = off
+AS $$
+DECLARE
+    v_rows bigint;
+    v_inserted bigint;
+    v_updated bigint;
+    v_deleted bigint;
+BEGIN
+    WITH cabinet AS (
+        SELECT DISTINCT ON (e.person_key) e.person_key, e.source_pk, e.event_date
+        FROM observational.lead_events AS e
+        WHERE e.origin = 'cabinet' AND e.person_key IS NOT NULL
+        ORDER BY e.person_key, e.event_date, e.source_pk
+    ),
+    claims AS (
+        SELECT c.person_key,
+               pg_catalog.sum(c.expected_amount) FILTER (WHERE c.milestone_value = 1) AS expected_m1,
+               pg_catalog.sum(c.expected_amount) FILTER (WHERE c.milestone_value = 5) AS expected_m5,
+               pg_catalog.sum(c.expected_amount) FILTER (WHERE c.milestone_value = 25) AS expected_m25,
+               pg_catalog.sum(c.paid_amount) FILTER (WHERE c.milestone_value = 1) AS paid_m1,
+               pg_catalog.sum(c.paid_amount) FILTER (WHERE c.milestone_value = 5) AS paid_m5,
+               pg_catalog.sum(c.paid_amount) FILTER (WHERE c.milestone_value = 25) AS paid_m25
+        FROM ops.cabinet_claims AS c
+        GROUP BY c.person_key
+    ),
+    desired AS MATERIALIZED (
+        SELECT cab.source_pk AS lead_source_pk, cab.person_key, cab.event_date AS lead_date,
+               m.driver_id, pd.driver_name,
+               COALESCE(m.trips_14d, 0) AS trips_14d,
+               COALESCE(m.trip_1_date < cab.event_date + 14, false) AS reached_m1,
+               COALESCE(m.trip_5_date < cab.event_date + 14, false) AS reached_m5,
+               COALESCE(m.trip_25_date < cab.event_date + 14, false) AS reached_m25,
+               COALESCE(cl.expected_m1, 0) AS expected_m1, COALESCE(cl.expected_m5, 0) AS expected_m5,
+               COALESCE(cl.expected_m25, 0) AS expected_m25,
+               COALESCE(cl.paid_m1, 0) AS paid_m1, COALESCE(cl.paid_m5, 0) AS paid_m5,
+               COALESCE(cl.paid_m25, 0) AS paid_m25,
+               CASE WHEN m.driver_id IS NULL THEN 'NO_DRIVER'
+                    WHEN COALESCE(m.trips_14d, 0) = 0 THEN 'NO_TRIPS_14D'
+                    ELSE 'OK' END AS funnel_stage
+        FROM cabinet AS cab
+        LEFT JOIN observational.v_conversion_metrics AS m
+               ON m.person_key = cab.person_key AND m.origin = 'cabinet'
+        LEFT JOIN observational.v_person_driver AS pd ON pd.person_key = cab.person_key
+        LEFT JOIN claims AS cl ON cl.person_key = cab.person_key
+        UNION ALL
+        SELECT e.source_pk, NULL, e.event_date, NULL, NULL, 0, false, false, false, 0, 0, 0, 0, 0, 0,
+               'NO_IDENTITY'
+        FROM observational.lead_events AS e
+        WHERE e.origin = 'cabinet' AND e.person_key IS NULL
+    ),
+    upserted AS (
+        INSERT INTO ops.cabinet_receivable AS r
+            (lead_source_pk, person_key, lead_date, iso_week, driver_id, driver_name, trips_14d,
+             reached_m1, reached_m5, reached_m25, expected_m1, expected_m5, expected_m25,
+             paid_m1, paid_m5, paid_m25, due_date, funnel_stage)
+        SELECT d.lead_source_pk, d.person_key, d.lead_date, pg_catalog.to_char(d.lead_date, 'IYYY-"W"IW'),
+               d.driver_id, d.driver_name, d.trips_14d, d.reached_m1, d.reached_m5, d.reached_m25,
+               d.expected_m1, d.expected_m5, d.expected_m25, d.paid_m1, d.paid_m5, d.paid_m25,
+               d.lead_date + 14, d.funnel_stage
+        FROM desired AS d
+        ON CONFLICT (lead_source_pk) DO UPDATE
+            SET person_key = EXCLUDED.person_key, lead_date = EXCLUDED.lead_date,
+                iso_week = EXCLUDED.iso_week, driver_id = EXCLUDED.driver_id,
+                driver_name = EXCLUDED.driver_name, trips_14d = EXCLUDED.trips_14d,
+                reached_m1 = EXCLUDED.reached_m1, reached_m5 = EXCLUDED.reached_m5,
+                reached_m25 = EXCLUDED.reached_m25, expected_m1 = EXCLUDED.expected_m1,
+                expected_m5 = EXCLUDED.expected_m5, expected_m25 = EXCLUDED.expected_m25,
+                paid_m1 = EXCLUDED.paid_m1, paid_m5 = EXCLUDED.paid_m5, paid_m25 = EXCLUDED.paid_m25,
+                due_date = EXCLUDED.due_date, funnel_stage = EXCLUDED.funnel_stage,
+                refreshed_at = pg_catalog.now()
+            WHERE (r.person_key, r.lead_date, r.iso_week, r.driver_id, r.driver_name, r.trips_14d,
+                   r.reached_m1, r.reached_m5, r.reached_m25, r.expected_m1, r.expected_m5,
+                   r.expected_m25, r.paid_m1, r.paid_m5, r.paid_m25, r.due_date, r.funnel_stage)
+                  IS DISTINCT FROM
+                  (EXCLUDED.person_key, EXCLUDED.lead_date, EXCLUDED.iso_week, EXCLUDED.driver_id,
+                   EXCLUDED.driver_name, EXCLUDED.trips_14d, EXCLUDED.reached_m1, EXCLUDED.reached_m5,
+                   EXCLUDED.reached_m25, EXCLUDED.expected_m1, EXCLUDED.expected_m5,
+                   EXCLUDED.expected_m25, EXCLUDED.paid_m1, EXCLUDED.paid_m5, EXCLUDED.paid_m25,
+                   EXCLUDED.due_date, EXCLUDED.funnel_stage)
+        RETURNING (r.xmax = 0) AS inserted
+    ),
+    deleted AS (
+        DELETE FROM ops.cabinet_receivable AS r
+        WHERE NOT EXISTS (SELECT FROM desired AS d WHERE d.lead_source_pk = r.lead_source_pk)
+        RETURNING 1
+    )
+    SELECT (SELECT pg_catalog.count(*) FROM desired),
+           (SELECT pg_catalog.count(*) FROM upserted AS u WHERE u.inserted),
+           (SELECT pg_catalog.count(*) FROM upserted AS u WHERE NOT u.inserted),
+           (SELECT pg_catalog.count(*) FROM deleted)
+    INTO v_rows, v_inserted, v_updated, v_deleted;
+
+    RETURN pg_catalog.jsonb_build_object(
+        'rows', v_rows,
+        'inserted', v_inserted,
+        'updated', v_updated,
+        'deleted', v_deleted,
+        'unchanged', v_rows - v_inserted - v_updated);
+END;
+$$;
+COMMENT ON FUNCTION ops.refresh_cabinet_receivable() IS 'ops.refresh_cabinet_receivable() -> jsonb: recompute the rows of ops.v_cabinet_financial_14d from metrics and claims';

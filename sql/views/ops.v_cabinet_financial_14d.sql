@@ -1,0 +1,36 @@
+-- DOMAIN §8, columns as CONTRACT.md: the Yango 14-day receivable, one row per cabinet person (earliest
+-- cabinet lead) and one per cabinet lead without a person. Materialized in ops.cabinet_receivable by
+-- ops.refresh_money_chain(); days_overdue is computed on read (business time zone read from
+-- ops.settings directly, so readers need no EXECUTE on package functions).
+CREATE VIEW ops.v_cabinet_financial_14d AS
+SELECT r.person_key,
+       r.lead_source_pk,
+       r.lead_date,
+       r.iso_week,
+       r.driver_id,
+       r.driver_name,
+       r.trips_14d,
+       r.reached_m1,
+       r.reached_m5,
+       r.reached_m25,
+       r.expected_m1,
+       r.expected_m5,
+       r.expected_m25,
+       r.expected_m1 + r.expected_m5 + r.expected_m25 AS expected_total,
+       r.paid_m1,
+       r.paid_m5,
+       r.paid_m25,
+       r.paid_m1 + r.paid_m5 + r.paid_m25 AS paid_total,
+       (r.expected_m1 + r.expected_m5 + r.expected_m25) - (r.paid_m1 + r.paid_m5 + r.paid_m25) AS amount_due,
+       r.due_date,
+       CASE WHEN (r.expected_m1 + r.expected_m5 + r.expected_m25) > (r.paid_m1 + r.paid_m5 + r.paid_m25)
+                 AND t.today > r.due_date
+            THEN t.today - r.due_date ELSE 0 END AS days_overdue,
+       r.funnel_stage
+FROM ops.cabinet_receivable AS r
+CROSS JOIN (SELECT (pg_catalog.now() AT TIME ZONE COALESCE(
+                       (SELECT s.value FROM ops.settings AS s WHERE s.key = 'business_timezone'),
+                       'America/Lima'))::date AS today) AS t;
+
+COMMENT ON VIEW ops.v_cabinet_financial_14d IS 'ops.v_cabinet_financial_14d: Yango 14-day receivable per cabinet person or person-less lead: trips, milestones, expected, paid, amount_due, overdue, funnel stage';
+GRANT SELECT ON ops.v_cabinet_financial_14d TO lead_attribution_reader;

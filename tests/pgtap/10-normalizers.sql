@@ -1,0 +1,81 @@
+-- Normalizers (DOMAIN §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
+BEGIN;
+SELECT plan(53);
+
+-- shape
+SELECT has_function('canon', 'normalize_phone', ARRAY['text'], 'canon.normalize_phone(text) exists');
+SELECT has_function('canon', 'normalize_license', ARRAY['text'], 'canon.normalize_license(text) exists');
+SELECT has_function('canon', 'normalize_document', ARRAY['text'], 'canon.normalize_document(text) exists');
+SELECT has_function('canon', 'normalize_plate', ARRAY['text'], 'canon.normalize_plate(text) exists');
+SELECT has_function('canon', 'normalize_name', ARRAY['text'], 'canon.normalize_name(text) exists');
+SELECT has_function('canon', 'name_tokens', ARRAY['text'], 'canon.name_tokens(text) exists');
+SELECT has_function('canon', 'name_key', ARRAY['text'], 'canon.name_key(text) exists');
+SELECT has_function('canon', 'name_similarity', ARRAY['text[]', 'text[]'], 'canon.name_similarity(text[], text[]) exists');
+SELECT has_function('canon', 'mask_identifier', ARRAY['text'], 'canon.mask_identifier(text) exists');
+SELECT is_empty($$
+    SELECT p.proname FROM pg_proc p
+    WHERE p.pronamespace = 'canon'::regnamespace
+      AND p.proname IN ('normalize_phone', 'normalize_license', 'normalize_document', 'normalize_plate',
+                        'normalize_name', 'name_tokens', 'name_key', 'name_similarity', 'mask_identifier')
+      AND NOT (p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's'
+               AND p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'])$$,
+    'every normalizer is IMMUTABLE STRICT PARALLEL SAFE with a pinned search_path');
+
+-- phone
+SELECT is(canon.normalize_phone('+51 987-654-321'), '987654321', 'phone: country code, spaces and dashes removed');
+SELECT is(canon.normalize_phone('51987654321'), '987654321', 'phone: 51 prefix of an 11-digit number dropped');
+SELECT is(canon.normalize_phone('(+51) 987654321'), '987654321', 'phone: parentheses removed');
+SELECT is(canon.normalize_phone('987 654 321'), '987654321', 'phone: spaces inside removed');
+SELECT is(canon.normalize_phone('98765432'), NULL, 'phone: 8 digits is not a mobile');
+SELECT is(canon.normalize_phone('9876543210'), NULL, 'phone: 10 digits is not a mobile');
+SELECT is(canon.normalize_phone('9876543'), NULL, 'phone: 7 digits is not a mobile');
+SELECT is(canon.normalize_phone('01 4567890'), NULL, 'phone: a Lima landline is not a mobile');
+SELECT is(canon.normalize_phone('abc'), NULL, 'phone: letters only give NULL');
+SELECT is(canon.normalize_phone(''), NULL, 'phone: empty string gives NULL');
+SELECT is(canon.normalize_phone('999999999'), NULL, 'phone: the 999999999 placeholder gives NULL');
+SELECT is(canon.normalize_phone(NULL), NULL, 'phone: NULL in, NULL out (STRICT)');
+
+-- licence
+SELECT is(canon.normalize_license('q40123456'), 'Q40123456', 'licence: lower case is upper-cased');
+SELECT is(canon.normalize_license(' Q-4012 3456 '), 'Q40123456', 'licence: dashes and spaces removed');
+SELECT is(canon.normalize_license('ñ40123456'), '40123456', 'licence: a non-ASCII letter is stripped after upper-casing');
+SELECT is(canon.normalize_license('NO TIENE'), NULL, 'licence: text without digits is not a licence');
+SELECT is(canon.normalize_license('Q00000000'), NULL, 'licence: placeholder digits give NULL');
+SELECT is(canon.normalize_license(''), NULL, 'licence: empty string gives NULL');
+
+-- document
+SELECT is(canon.normalize_document('40123456'), '40123456', 'document: 8 digits kept');
+SELECT is(canon.normalize_document('4012345'), '04012345', 'document: 7 digits padded to 8 (lost leading zero)');
+SELECT is(canon.normalize_document('DNI 40.123.456'), '40123456', 'document: non-digits removed');
+SELECT is(canon.normalize_document('00000000'), NULL, 'document: 00000000 placeholder gives NULL');
+SELECT is(canon.normalize_document('12345678'), NULL, 'document: 12345678 placeholder gives NULL');
+SELECT is(canon.normalize_document('11111111'), NULL, 'document: one digit repeated gives NULL');
+SELECT is(canon.normalize_document('123'), NULL, 'document: too short gives NULL');
+
+-- plate
+SELECT is(canon.normalize_plate('abc-123'), 'ABC123', 'plate: upper-cased, dash removed');
+SELECT is(canon.normalize_plate(' A1B 234 '), 'A1B234', 'plate: spaces removed');
+SELECT is(canon.normalize_plate('SIN PLACA'), NULL, 'plate: text without digits gives NULL');
+
+-- names
+SELECT is(canon.normalize_name('  José   Ñúñez-Peña '), 'JOSE NUNEZ PENA', 'name: accents and Ñ folded, punctuation to spaces, spaces collapsed');
+SELECT is(canon.normalize_name('müller çelik'), 'MULLER CELIK', 'name: Ü and Ç folded');
+SELECT is(canon.normalize_name('   '), NULL, 'name: only spaces gives NULL');
+SELECT is(canon.normalize_name('😀😀'), NULL, 'name: emoji only gives NULL');
+SELECT is(length(canon.normalize_name(repeat('ab', 150))), 200, 'name: a 300-character name is cut to 200');
+SELECT is(canon.name_tokens('María de la Cruz y del Pozo'), ARRAY['CRUZ', 'MARIA', 'POZO'], 'tokens: stopwords DE LA Y DEL dropped, sorted');
+SELECT is(canon.name_tokens('Perez PEREZ juan'), ARRAY['JUAN', 'PEREZ'], 'tokens: distinct');
+SELECT is(canon.name_tokens(''), '{}'::text[], 'tokens: empty name gives an empty array');
+SELECT is(canon.name_key('Pérez, Juan'), 'JUAN PEREZ', 'name key: sorted tokens, order of the raw name does not matter');
+SELECT is(canon.name_key('de la'), NULL, 'name key: stopwords only gives NULL');
+SELECT is(canon.name_similarity(canon.name_tokens('JUAN PEREZ'), canon.name_tokens('JUAN CARLOS PEREZ')), 0.6667,
+          'similarity: JUAN PEREZ vs JUAN CARLOS PEREZ = 0.667 (DOMAIN example)');
+SELECT is(canon.name_similarity(canon.name_tokens('Juan Pérez'), canon.name_tokens('PEREZ JUAN')), 1.0000,
+          'similarity: same tokens in another order = 1');
+SELECT is(canon.name_similarity('{}'::text[], ARRAY['JUAN']), 0::numeric, 'similarity: 0 when a side is empty');
+
+-- masking
+SELECT is(canon.mask_identifier('987654321'), '******321', 'mask: only the last 3 characters shown');
+SELECT is(canon.mask_identifier('Q40123456'), '******456', 'mask: licences too');
+SELECT * FROM finish();
+ROLLBACK;

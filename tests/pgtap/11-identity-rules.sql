@@ -1,0 +1,130 @@
+-- canon.run_identity (DOMAIN §3): one hand-built fixture per rule and outcome, in March 2024.
+BEGIN;
+SET client_min_messages = warning;
+SELECT plan(26);
+
+-- shape
+SELECT has_function('canon', 'run_identity', ARRAY['date', 'date'], 'canon.run_identity(date, date) exists');
+SELECT has_table('canon', 'drivers_index', 'canon.drivers_index exists');
+SELECT has_table('canon', 'lead_keys', 'canon.lead_keys (normalized keys of lead records) exists');
+
+-- fixtures: target park drivers (park from the setting) and other drivers
+INSERT INTO public.drivers (driver_id, park_id, first_name, last_name, full_name, phone, license_number,
+                            document_number, car_brand, car_model, car_number, hire_date) VALUES
+    ('t-d1', '08e20910d81d42658d4334d3f6d10ac0', 'Juan Carlos', 'Perez Garcia', 'PEREZ GARCIA JUAN CARLOS', '+51987650001', 'Q40000001', '40000001', 'Toyota', 'Yaris', 'ABC-101', '2024-03-05'),
+    ('t-d2', '08e20910d81d42658d4334d3f6d10ac0', 'Luis', 'Rojas Quispe', 'ROJAS QUISPE LUIS', NULL, 'Q40000002', '40000002', NULL, NULL, NULL, '2024-03-05'),
+    ('t-d3', '08e20910d81d42658d4334d3f6d10ac0', 'Miguel', 'Torres Vega', 'TORRES VEGA MIGUEL', '987650003', NULL, NULL, 'Kia', 'Rio', 'ABC103', '2024-03-10'),
+    ('t-d4', '08e20910d81d42658d4334d3f6d10ac0', 'Pedro', 'Salas Cruz', 'SALAS CRUZ PEDRO', '987650004', NULL, NULL, 'Hyundai', 'Accent', NULL, '2024-01-01'),
+    ('t-d5', '08e20910d81d42658d4334d3f6d10ac0', 'Ana', 'Lopez Diaz', 'LOPEZ DIAZ ANA', NULL, NULL, NULL, 'Kia', 'Picanto', 'ABC105', '2023-01-01'),
+    ('t-d6', '08e20910d81d42658d4334d3f6d10ac0', 'Rosa', 'Perez Garcia', 'PEREZ GARCIA ROSA', '987650006', NULL, NULL, NULL, NULL, NULL, '2024-02-01'),
+    ('t-d7', '08e20910d81d42658d4334d3f6d10ac0', 'Carlos', 'Meza Soto', 'MEZA SOTO CARLOS', '987650007', NULL, NULL, NULL, NULL, NULL, '2024-02-01'),
+    ('t-d8', '08e20910d81d42658d4334d3f6d10ac0', 'Carlos', 'Meza Soto', 'MEZA SOTO CARLOS', NULL, NULL, '40000008', NULL, NULL, NULL, '2024-02-01'),
+    ('t-w1', '08e20910d81d42658d4334d3f6d10ac0', 'Hugo', 'Alva', 'ALVA HUGO', '987650009', NULL, NULL, NULL, NULL, NULL, '2024-02-01'),
+    ('t-w2', '08e20910d81d42658d4334d3f6d10ac0', 'Ivan', 'Bravo', 'BRAVO IVAN', '987650009', NULL, NULL, NULL, NULL, NULL, '2024-02-01'),
+    ('t-w3', 'otherpark', 'Oscar', 'Cano', 'CANO OSCAR', '987650009', NULL, NULL, NULL, NULL, NULL, '2024-02-01'),
+    ('t-w4', 'otherpark', 'Raul', 'Diaz', 'DIAZ RAUL', '987650009', NULL, NULL, NULL, NULL, NULL, '2024-02-01');
+
+INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, first_name, middle_name, last_name,
+                                            park_phone, asset_plate_number, asset_model) VALUES
+    (910001, 't-c1', '2024-03-02 10:00', 'Juan', NULL, 'Pérez García', '+51 987-650-001', NULL, NULL),
+    (910002, 't-c2', '2024-03-08 10:00', 'Miguel', NULL, 'Torres Vega', NULL, 'abc-103', NULL),
+    (910003, 't-c3', '2024-03-10 10:00', 'Ana', NULL, 'López Díaz', NULL, 'ABC 105', NULL),
+    (910004, 't-c4', '2024-03-11 10:00', 'Pedro', NULL, 'Salas Cruz', NULL, NULL, 'Hyundai Accent'),
+    (910005, 't-c5', '2024-03-12 10:00', 'Miguel Angel', NULL, 'Ramos Chavez Torres', NULL, 'ABC103', NULL),
+    (910006, 't-c6', '2024-03-13 10:00', 'Raúl', NULL, 'Vargas Cruz', '987650100', NULL, NULL);
+
+INSERT INTO public.module_ct_scouting_daily (id, registration_date, scout_id, driver_name, driver_phone,
+                                             driver_license, driver_document) VALUES
+    (910001, '2024-03-03', 1, 'LUIS ROJAS QUISPE', NULL, 'q-4000 0002', NULL),
+    (910002, '2024-03-04', 1, 'MARIA PEREZ GARCIA', '987650006', NULL, NULL),
+    (910003, '2024-03-05', 1, 'JORGE PAREDES', '987650009', NULL, NULL),
+    (910004, '2024-03-06', 1, 'CARLOS MEZA SOTO', '987650007', NULL, '40000008'),
+    (910005, '2024-03-07', 1, 'X', 'abc', NULL, NULL),
+    (910006, '2024-03-07', 1, repeat('ZAQUEO ', 45), '9876543', NULL, NULL),
+    (910007, '2024-03-07', 1, '😀 😀', NULL, 'NO TIENE', '00000000'),
+    (910008, '2024-03-07', 1, '     ', '   ', '  ', ' '),
+    (910009, '2024-03-14', 1, 'RAUL VARGAS CRUZ', '51987650100', 'Q40000100', NULL);
+
+INSERT INTO public.module_ct_migrations (id, driver_id, driver_name, scout_id, hire_date) VALUES
+    (910001, 't-d3', 'TORRES VEGA MIGUEL', 1, '2024-03-10'),
+    (910002, 'no-such-driver', 'NADIE', 1, '2024-03-10');
+
+CREATE TEMP TABLE t_run AS SELECT canon.run_identity('2024-03-01', '2024-03-31') AS result;
+CREATE TEMP VIEW t_link AS
+    SELECT l.source_table, l.source_pk, l.person_key, l.match_rule, l.evidence FROM canon.identity_links l;
+CREATE TEMP VIEW t_queue AS
+    SELECT u.source_table, u.source_pk, u.reason_code, u.details, u.candidates, u.status FROM canon.identity_unmatched u;
+
+-- behaviour: the rules
+SELECT ok((SELECT result ?& ARRAY['run_id', 'date_from', 'date_to', 'sources', 'rules', 'unmatched_by_reason', 'drivers'] FROM t_run),
+          'run_identity returns run_id, dates, per-source, per-rule, per-reason and driver counts');
+SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c1'$$,
+                  $$SELECT 'R1_PHONE_EXACT'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d1'$$,
+                  'R1: the cabinet lead links by phone to the same person as its driver');
+SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910001'$$,
+                  $$SELECT 'R2_LICENSE_EXACT'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d2'$$,
+                  'R2: a lower-case licence with dashes links to the driver with the same licence');
+SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c2'$$,
+                  $$SELECT 'R3_PLATE_NAME'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d3'$$,
+                  'R3: same plate and name, driver hired within the window');
+SELECT is((SELECT match_rule FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c3'),
+          'R3B_PLATE_NAME_ANY_DATE', 'R3B: same plate and name, driver hired long before the lead');
+SELECT is((SELECT match_rule FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c4'),
+          'R4_CAR_NAME', 'R4: same brand + model and name');
+SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_migrations' AND source_pk = '910001'$$,
+                  $$SELECT 'DRIVER_DIRECT'::text, person_key FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c2'$$,
+                  'DRIVER_DIRECT: the migration joins the person of the driver it names');
+SELECT is((SELECT reason_code FROM t_queue WHERE source_table = 'module_ct_migrations' AND source_pk = '910002'),
+          'DRIVER_NOT_FOUND', 'a migration naming an unknown driver is queued as DRIVER_NOT_FOUND');
+
+-- households, shared phones, ambiguity
+SELECT ok((SELECT match_rule = 'NEW_PERSON' AND evidence::text LIKE '%NAME_CONFLICT%' FROM t_link
+           WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910002'),
+          'household: a relative on the same phone is not the driver (NAME_CONFLICT) and becomes a new person');
+SELECT isnt((SELECT person_key FROM t_link WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910002'),
+            (SELECT person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d6'),
+            'household: the relative does not get the driver''s person_key');
+SELECT results_eq($$SELECT reason_code, (details ->> 'shared_phone')::boolean FROM t_queue
+                    WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910003'$$,
+                  $$VALUES ('MISSING_IDENTIFIERS'::text, true)$$,
+                  'a phone shared by more than max_phone_group_size persons is not an identifier');
+SELECT is((SELECT reason_code FROM t_queue WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910004'),
+          'MULTIPLE_CANDIDATES', 'phone on one driver, document on another: MULTIPLE_CANDIDATES');
+SELECT ok((SELECT candidates::text NOT LIKE '%987650007%' AND candidates::text NOT LIKE '%40000008%'
+                  AND candidates::text LIKE '%******007%' AND jsonb_array_length(candidates) = 2
+           FROM t_queue WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910004'),
+          'the candidates preview lists both drivers with masked identifiers only');
+SELECT is((SELECT reason_code FROM t_queue WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c5'),
+          'WEAK_MATCH_ONLY', 'same plate but a name below the threshold: WEAK_MATCH_ONLY');
+SELECT is((SELECT count(*)::int FROM t_queue WHERE source_table = 'module_ct_scouting_daily'
+           AND source_pk IN ('910005', '910006', '910007', '910008') AND reason_code = 'MISSING_IDENTIFIERS'),
+          4, 'garbage identifiers (letters, 7 digits, 300 characters, emoji, spaces) are classified, never abort');
+
+-- the same new human in two sources in one run
+SELECT ok((SELECT count(DISTINCT person_key) = 1 AND count(*) = 2 FROM t_link
+           WHERE (source_table, source_pk) IN (('module_ct_cabinet_leads', 't-c6'), ('module_ct_scouting_daily', '910009'))),
+          'a cabinet lead and a scouting registration of one new human share one new person');
+SELECT is((SELECT count(*)::int FROM t_link WHERE source_table IN ('module_ct_cabinet_leads', 'module_ct_scouting_daily')
+           AND source_pk IN ('t-c6', '910009') AND match_rule = 'NEW_PERSON'), 2,
+          'both records of the new human are NEW_PERSON links');
+SELECT is_empty($$SELECT 1 FROM t_link WHERE evidence::text ~ '98765[0-9]{4}|4000000[0-9]'$$,
+                'no raw phone or document in any link evidence');
+SELECT is((SELECT status FROM ops.run_log WHERE run_id = (SELECT (result ->> 'run_id')::bigint FROM t_run)),
+          'succeeded', 'the run is logged in ops.run_log as succeeded');
+
+-- stability: a second run decides nothing again, creates no link, changes no key
+CREATE TEMP TABLE t_before AS SELECT source_table, source_pk, person_key FROM canon.identity_links;
+CREATE TEMP TABLE t_run2 AS SELECT canon.run_identity('2024-03-01', '2024-03-31') AS result;
+SELECT set_eq($$SELECT source_table, source_pk, person_key FROM canon.identity_links$$,
+              $$SELECT source_table, source_pk, person_key FROM t_before$$,
+              'a second run creates no link and changes no person_key');
+SELECT is((SELECT sum((value ->> 'processed')::int)::int FROM t_run2, jsonb_each(result -> 'sources')), 0,
+          'a second run with nothing new decides no record');
+
+-- errors
+SELECT throws_ok($$SELECT canon.run_identity(NULL, '2024-03-01')$$, '22004', NULL, 'a NULL date is refused');
+SELECT throws_ok($$SELECT canon.run_identity('2024-03-31', '2024-03-01')$$, '22023',
+                 'date_from 2024-03-31 is after date_to 2024-03-01', 'an inverted range is refused with both dates');
+
+SELECT * FROM finish();
+ROLLBACK;

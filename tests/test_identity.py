@@ -1,0 +1,101 @@
+"""Identity on generated sample data (tools/sample_data.sql, ground truth in sample.truth): quality,
+stability of person_keys across runs and after new records. One scale-1 database for the module."""
+import psycopg
+import pytest
+
+from conftest import load_sample, migrate
+
+RANGE = ("2020-01-01", "2026-01-08")
+
+QUALITY = """
+WITH rec AS (
+    SELECT t.source_table, t.source_pk, t.person_id, l.person_key
+    FROM sample.truth t
+    LEFT JOIN canon.identity_links l ON l.source_table = t.source_table AND l.source_pk = t.source_pk
+),
+pred AS (SELECT a.person_id = b.person_id AS ok FROM rec a JOIN rec b ON a.person_key = b.person_key
+          AND (a.source_table, a.source_pk) < (b.source_table, b.source_pk)),
+truth AS (SELECT count(*) AS n, count(*) FILTER (WHERE a.person_key = b.person_key) AS found
+          FROM rec a JOIN rec b ON a.person_id = b.person_id
+           AND (a.source_table, a.source_pk) < (b.source_table, b.source_pk))
+SELECT (SELECT count(*) FILTER (WHERE ok)::float / nullif(count(*), 0) FROM pred),
+       (SELECT found::float / nullif(n, 0) FROM truth)
+"""
+
+
+@pytest.fixture(scope="module")
+def sample_db(cluster_url):
+    import uuid
+    from conftest import with_db
+    name = f"ident_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(cluster_url, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    url = with_db(cluster_url, name)
+    migrate(url)
+    load_sample(url, scale=1)
+    with psycopg.connect(url, autocommit=True) as c:
+        first = c.execute("SELECT canon.run_identity(%s, %s)", RANGE).fetchone()[0]
+    yield url, first
+    with psycopg.connect(cluster_url, autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def keys(conn):
+    return dict(((t, pk), key) for t, pk, key in
+                conn.execute("SELECT source_table, source_pk, person_key FROM canon.identity_links"))
+
+
+def test_quality_on_scale_1(sample_db):
+    url, _ = sample_db
+    with psycopg.connect(url) as c:
+        precision, recall = c.execute(QUALITY).fetchone()
+    assert precision >= 0.99, f"pairwise precision {precision:.4f}"
+    # measured 0.914 at scale 1: floor against regressions; the 0.95 target is the xfail test below
+    assert recall >= 0.90, f"pairwise recall {recall:.4f}"
+
+
+@pytest.mark.xfail(reason="recall target 0.95 not reached yet: name-only scouting records (no phone, "
+                          "licence, document or plate) have no DOMAIN §3 rule and stay MISSING_IDENTIFIERS",
+                   strict=False)
+def test_recall_target_on_scale_1(sample_db):
+    url, _ = sample_db
+    with psycopg.connect(url) as c:
+        _, recall = c.execute(QUALITY).fetchone()
+    assert recall >= 0.95, f"pairwise recall {recall:.4f}"
+
+
+def test_first_run_counts_every_valid_record(sample_db):
+    url, first = sample_db
+    with psycopg.connect(url) as c:
+        valid = dict(c.execute("""SELECT source_table, count(*) FROM observational.v_source_leads
+                                  WHERE reject_reason IS NULL AND lead_date BETWEEN %s AND %s GROUP BY 1""",
+                               RANGE).fetchall())
+    for table, n in valid.items():
+        s = first["sources"][table]
+        assert s["scanned"] == n
+        assert s["linked_existing"] + s["new_person"] + s["unmatched"] == s["processed"] == n
+
+
+def test_second_run_changes_nothing(sample_db):
+    url, _ = sample_db
+    with psycopg.connect(url, autocommit=True) as c:
+        before = keys(c)
+        second = c.execute("SELECT canon.run_identity(%s, %s)", RANGE).fetchone()[0]
+        after = keys(c)
+    assert after == before
+    assert second["rules"] == {}
+    assert sum(s["processed"] for s in second["sources"].values()) == 0
+
+
+def test_new_records_keep_existing_keys(sample_db):
+    url, _ = sample_db
+    with psycopg.connect(url, autocommit=True) as c:
+        before = keys(c)
+        c.execute("SELECT sample.add_records(0.05)")
+        run = c.execute("SELECT canon.run_identity(%s, %s)", RANGE).fetchone()[0]
+        after = keys(c)
+        precision, _ = c.execute(QUALITY).fetchone()
+    assert {k: after[k] for k in before} == before, "an existing person_key changed"
+    assert len(after) > len(before), "the new records were not linked"
+    assert sum(s["processed"] for s in run["sources"].values()) > 0
+    assert precision >= 0.99
