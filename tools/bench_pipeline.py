@@ -46,7 +46,7 @@ def bench(scale):
     sh("psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", ROOT / "tools" / "sample_data.sql")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT cron.alter_job(jobid, active => false) FROM cron.job")
-        t_gen, _ = timed(conn, "SELECT sample.generate(%s, 0.42, ops.today())", (scale,))
+        t_gen, _ = timed(conn, "SELECT sample.generate(%s::numeric, 0.42::float8, ops.today())", (scale,))
         conn.execute("VACUUM ANALYZE")
         lo, hi, n_valid = conn.execute(
             "SELECT min(lead_date), max(lead_date), count(*) FROM observational.v_source_leads "

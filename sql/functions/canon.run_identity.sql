@@ -134,6 +134,11 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM public.drivers AS d WHERE d.driver_id = i.driver_id);
     GET DIAGNOSTICS v_drivers_removed = ROW_COUNT;
     SELECT pg_catalog.count(*) INTO v_drivers_indexed FROM canon.drivers_index AS i WHERE i.removed_at IS NULL;
+    -- rows written in this transaction are invisible to autovacuum: refresh planner statistics after a
+    -- large change, or the joins below are planned for empty tables (nested loops, minutes at scale)
+    IF v_drivers_changed > 1000 THEN
+        ANALYZE canon.drivers_index;
+    END IF;
     RAISE NOTICE 'run_identity % (% s): drivers indexed %, changed %, removed %',
         v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_drivers_indexed, v_drivers_changed, v_drivers_removed;
 
@@ -200,6 +205,9 @@ BEGIN
                'changed', (SELECT pg_catalog.count(*) FROM upserted))
     INTO v_scan;
     v_keys_changed := (v_scan ->> 'changed')::bigint;
+    IF v_keys_changed > 1000 THEN
+        ANALYZE canon.lead_keys;
+    END IF;
     RAISE NOTICE 'run_identity % (% s): lead records scanned %, new or changed %',
         v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_scan -> 'scanned', v_keys_changed;
 
@@ -284,46 +292,76 @@ BEGIN
         -- R1 and R2 against drivers (target park tier 1, other parks tier 2) and persons' records (tier 1);
         -- an R1 hit on another member of the household is dropped (NAME_CONFLICT, or ID_CONFLICT when
         -- both sides carry documents that differ and the names are not similar)
-        WITH holders AS (
-            SELECT 'D' AS kind, d.driver_id, l.person_key, d.phone, d.id_keys, d.name_tokens, d.given_name,
-                   CASE WHEN d.park_id = v_target THEN 1 ELSE 2 END AS tier
-            FROM canon.drivers_index AS d
-            LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
-            WHERE d.removed_at IS NULL
-            UNION ALL
-            SELECT 'L', NULL, l.person_key, k.phone, k.id_keys, k.name_tokens, k.given_name, 1
-            FROM canon.lead_keys AS k
-            JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+        WITH skeys AS MATERIALIZED (
+            SELECT s.node_id, pg_catalog.substr(k.key, 1, 1) AS kind, pg_catalog.substr(k.key, 3) AS value
+            FROM canon.identity_work_subject AS s
+            CROSS JOIN LATERAL pg_catalog.unnest(s.id_keys) AS k (key)
+        ),
+        dhits AS (  -- equi-joins on indexed driver columns, one per kind of evidence
+            SELECT s.node_id, 'R1_PHONE_EXACT' AS match_rule, d.driver_id, 'phone' AS key_kind, s.phone AS key_value
+            FROM canon.identity_work_subject AS s
+            JOIN canon.drivers_index AS d ON d.phone = s.phone
+            WHERE s.phone_usable AND d.removed_at IS NULL
+            UNION
+            SELECT k.node_id, 'R2_LICENSE_EXACT', d.driver_id, 'license', k.value
+            FROM skeys AS k JOIN canon.drivers_index AS d ON d.license = k.value
+            WHERE k.kind = 'L' AND d.removed_at IS NULL
+            UNION
+            SELECT k.node_id, 'R2_LICENSE_EXACT', d.driver_id, 'document', k.value
+            FROM skeys AS k JOIN canon.drivers_index AS d ON d.document = k.value
+            WHERE k.kind = 'N' AND d.removed_at IS NULL
+            UNION
+            SELECT k.node_id, 'R2_LICENSE_EXACT', d.driver_id, 'document', k.value
+            FROM skeys AS k JOIN canon.drivers_index AS d ON d.license_dni = k.value
+            WHERE k.kind = 'N' AND d.removed_at IS NULL
+        ),
+        lhits AS (  -- the same against the records of existing persons
+            SELECT s.node_id, 'R1_PHONE_EXACT' AS match_rule, r.source_table, r.source_pk, 'phone' AS key_kind,
+                   s.phone AS key_value
+            FROM canon.identity_work_subject AS s
+            JOIN canon.lead_keys AS r ON r.phone = s.phone
+            WHERE s.phone_usable
+            UNION
+            SELECT k.node_id, 'R2_LICENSE_EXACT', r.source_table, r.source_pk, 'license', k.value
+            FROM skeys AS k JOIN canon.lead_keys AS r ON r.license = k.value
+            WHERE k.kind = 'L'
+            UNION
+            SELECT k.node_id, 'R2_LICENSE_EXACT', r.source_table, r.source_pk, 'document', k.value
+            FROM skeys AS k JOIN canon.lead_keys AS r ON r.document = k.value
+            WHERE k.kind = 'N'
+            UNION
+            SELECT k.node_id, 'R2_LICENSE_EXACT', r.source_table, r.source_pk, 'document', k.value
+            FROM skeys AS k JOIN canon.lead_keys AS r ON r.license_dni = k.value
+            WHERE k.kind = 'N'
         ),
         hits AS (
-            SELECT s.node_id, 'R1_PHONE_EXACT' AS match_rule, h.kind, h.driver_id, h.person_key, h.phone, h.id_keys, h.name_tokens, h.given_name, h.tier, 'phone' AS key_kind, s.phone AS key_value,
-                   s.name_tokens AS s_tokens, s.given_name AS s_given, s.id_keys AS s_ids
-            FROM canon.identity_work_subject AS s
-            JOIN holders AS h ON h.phone = s.phone
-            WHERE s.phone_usable
+            SELECT h.node_id, h.match_rule, d.driver_id, l.person_key, d.id_keys, d.name_tokens, d.given_name,
+                   CASE WHEN d.park_id = v_target THEN 1 ELSE 2 END AS tier, h.key_kind, h.key_value
+            FROM dhits AS h
+            JOIN canon.drivers_index AS d ON d.driver_id = h.driver_id
+            LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
             UNION ALL
-            SELECT s.node_id, 'R2_LICENSE_EXACT', h.kind, h.driver_id, h.person_key, h.phone, h.id_keys, h.name_tokens, h.given_name, h.tier,
-                   CASE WHEN sk.key LIKE 'L:%' THEN 'license' ELSE 'document' END, pg_catalog.substr(sk.key, 3),
-                   s.name_tokens, s.given_name, s.id_keys
-            FROM canon.identity_work_subject AS s
-            CROSS JOIN LATERAL pg_catalog.unnest(s.id_keys) AS sk (key)
-            JOIN (SELECT h0.*, hk.key FROM holders AS h0 CROSS JOIN LATERAL pg_catalog.unnest(h0.id_keys) AS hk (key)) AS h
-              ON h.key = sk.key
+            SELECT h.node_id, h.match_rule, NULL, l.person_key, r.id_keys, r.name_tokens, r.given_name, 1,
+                   h.key_kind, h.key_value
+            FROM lhits AS h
+            JOIN canon.lead_keys AS r ON r.source_table = h.source_table AND r.source_pk = h.source_pk
+            JOIN canon.identity_links AS l ON l.source_table = r.source_table AND l.source_pk = r.source_pk
         )
         INSERT INTO canon.identity_work_pair
             (node_id, match_rule, entity, person_key, driver_id, tier, similarity, dropped, key_kind, key_value)
         SELECT x.node_id, x.match_rule, COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key,
-               x.driver_id, x.tier, canon.name_similarity(x.s_tokens, x.name_tokens),
+               x.driver_id, x.tier, canon.name_similarity(s.name_tokens, x.name_tokens),
                CASE WHEN x.match_rule = 'R1_PHONE_EXACT'
-                         AND canon.names_conflict(x.s_tokens, x.name_tokens, x.s_given, x.given_name, v_threshold)
+                         AND canon.names_conflict(s.name_tokens, x.name_tokens, s.given_name, x.given_name, v_threshold)
                     THEN 'NAME_CONFLICT'
                     WHEN x.match_rule = 'R1_PHONE_EXACT'
-                         AND pg_catalog.cardinality(x.s_ids) > 0 AND pg_catalog.cardinality(x.id_keys) > 0
-                         AND NOT x.s_ids && x.id_keys
-                         AND canon.name_similarity(x.s_tokens, x.name_tokens) < v_threshold
+                         AND pg_catalog.cardinality(s.id_keys) > 0 AND pg_catalog.cardinality(x.id_keys) > 0
+                         AND NOT s.id_keys && x.id_keys
+                         AND canon.name_similarity(s.name_tokens, x.name_tokens) < v_threshold
                     THEN 'ID_CONFLICT' END,
                x.key_kind, x.key_value
-        FROM hits AS x;
+        FROM hits AS x
+        JOIN canon.identity_work_subject AS s ON s.node_id = x.node_id;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
         RAISE NOTICE 'run_identity % (% s): % strong candidate pairs', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_rows;
 
@@ -696,6 +734,11 @@ BEGIN
         ORDER BY e.driver_id, s.match_score DESC, s.source_table, s.source_pk
         ON CONFLICT (source_table, source_pk) DO NOTHING;
         GET DIAGNOSTICS v_drivers_linked = ROW_COUNT;
+
+        IF v_subjects > 1000 THEN
+            ANALYZE canon.identity_links;
+            ANALYZE canon.identity_registry;
+        END IF;
 
         -- the queue: never touches RESOLVED / IGNORED; a record that now links leaves it
         INSERT INTO canon.identity_unmatched AS u

@@ -74,6 +74,11 @@ BEGIN
            (SELECT pg_catalog.count(*) FROM deleted)
     INTO v_scanned, v_unparseable, v_superseded, v_upserted, v_deleted;
 
+    -- a first fill or a large change: fresh statistics before the next steps plan on this table
+    IF v_upserted + v_deleted > 10000 THEN
+        ANALYZE observational.driver_daily_trips;
+    END IF;
+
     RETURN pg_catalog.jsonb_build_object(
         'mode', CASE WHEN v_full THEN 'full' ELSE 'incremental' END,
         'since', v_since,

@@ -127,6 +127,10 @@ BEGIN
            (SELECT pg_catalog.count(*) FROM lines)
     INTO v_scanned, v_snapshots, v_deleted, v_lines;
 
+    IF v_snapshots > 10000 THEN
+        ANALYZE ops.yango_payment_snapshots, ops.yango_payments_ledger;
+    END IF;
+
     SELECT pg_catalog.jsonb_build_object(
                'matched', pg_catalog.count(*) FILTER (WHERE c.match_status = 'matched'),
                'ambiguous', pg_catalog.count(*) FILTER (WHERE c.match_status = 'ambiguous'),

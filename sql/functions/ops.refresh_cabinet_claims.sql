@@ -128,6 +128,11 @@ BEGIN
            (SELECT pg_catalog.count(*) FROM deleted)
     INTO v_desired, v_inserted, v_updated, v_deleted;
 
+    -- a first fill or a large change: fresh statistics, or the next run's anti-join plans on 0 rows
+    IF v_inserted + v_deleted > 10000 THEN
+        ANALYZE ops.cabinet_claims;
+    END IF;
+
     RETURN pg_catalog.jsonb_build_object(
         'claims', v_desired,
         'inserted', v_inserted,

@@ -1,7 +1,7 @@
 -- Recompute ops.cabinet_receivable, the rows behind ops.v_cabinet_financial_14d (DOMAIN §8): one per
 -- cabinet person (earliest cabinet lead) and one per cabinet lead without a person. Trips and reached
--- milestones come from v_conversion_metrics (window [lead_date, lead_date + 14)); expected and paid
--- amounts from ops.cabinet_claims, so the view's totals equal the claims'. Run after
+-- milestones: the driver's trips in [lead_date, lead_date + 14), as in v_conversion_metrics; expected
+-- and paid amounts from ops.cabinet_claims, so the view's totals equal the claims'. Run after
 -- ops.refresh_cabinet_claims(). Unchanged rows are not touched.
 CREATE OR REPLACE FUNCTION ops.refresh_cabinet_receivable()
 RETURNS jsonb
@@ -35,22 +35,28 @@ BEGIN
     ),
     desired AS MATERIALIZED (
         SELECT cab.source_pk AS lead_source_pk, cab.person_key, cab.event_date AS lead_date,
-               m.driver_id, pd.driver_name,
-               COALESCE(m.trips_14d, 0) AS trips_14d,
-               COALESCE(m.trip_1_date < cab.event_date + 14, false) AS reached_m1,
-               COALESCE(m.trip_5_date < cab.event_date + 14, false) AS reached_m5,
-               COALESCE(m.trip_25_date < cab.event_date + 14, false) AS reached_m25,
+               pd.driver_id, pd.driver_name,
+               COALESCE(w.trips_14d, 0) AS trips_14d,
+               COALESCE(w.trips_14d >= 1, false) AS reached_m1,
+               COALESCE(w.trips_14d >= 5, false) AS reached_m5,
+               COALESCE(w.trips_14d >= 25, false) AS reached_m25,
                COALESCE(cl.expected_m1, 0) AS expected_m1, COALESCE(cl.expected_m5, 0) AS expected_m5,
                COALESCE(cl.expected_m25, 0) AS expected_m25,
                COALESCE(cl.paid_m1, 0) AS paid_m1, COALESCE(cl.paid_m5, 0) AS paid_m5,
                COALESCE(cl.paid_m25, 0) AS paid_m25,
-               CASE WHEN m.driver_id IS NULL THEN 'NO_DRIVER'
-                    WHEN COALESCE(m.trips_14d, 0) = 0 THEN 'NO_TRIPS_14D'
+               CASE WHEN pd.driver_id IS NULL THEN 'NO_DRIVER'
+                    WHEN COALESCE(w.trips_14d, 0) = 0 THEN 'NO_TRIPS_14D'
                     ELSE 'OK' END AS funnel_stage
         FROM cabinet AS cab
-        LEFT JOIN observational.v_conversion_metrics AS m
-               ON m.person_key = cab.person_key AND m.origin = 'cabinet'
         LEFT JOIN observational.v_person_driver AS pd ON pd.person_key = cab.person_key
+        -- trips in [lead_date, lead_date + 14), each day once: the cumulative count reaches N within
+        -- the window exactly when this sum does (same figures as v_conversion_metrics.trips_14d)
+        LEFT JOIN LATERAL (
+            SELECT pg_catalog.sum(t.trips)::integer AS trips_14d
+            FROM observational.driver_daily_trips AS t
+            WHERE t.driver_id = pd.driver_id
+              AND t.trip_date >= cab.event_date AND t.trip_date < cab.event_date + 14
+        ) AS w ON true
         LEFT JOIN claims AS cl ON cl.person_key = cab.person_key
         UNION ALL
         SELECT e.source_pk, NULL, e.event_date, NULL, NULL, 0, false, false, false, 0, 0, 0, 0, 0, 0,
@@ -99,6 +105,11 @@ BEGIN
            (SELECT pg_catalog.count(*) FROM upserted AS u WHERE NOT u.inserted),
            (SELECT pg_catalog.count(*) FROM deleted)
     INTO v_rows, v_inserted, v_updated, v_deleted;
+
+    -- a first fill or a large change: fresh statistics, or the next run's anti-join plans on 0 rows
+    IF v_inserted + v_deleted > 10000 THEN
+        ANALYZE ops.cabinet_receivable;
+    END IF;
 
     RETURN pg_catalog.jsonb_build_object(
         'rows', v_rows,

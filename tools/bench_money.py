@@ -1,0 +1,134 @@
+"""Money chain benchmark (issue 5), on a throwaway cluster (tools/pgcluster, name "benchmoney").
+
+  load      tools/sample_data.sql: sample.generate(scale), lead dates up to 2026-01-07
+  events    observational.populate_lead_events over the whole lead range when it exists and works;
+            otherwise persons, links, events and ledger are written directly from sample.truth
+  refresh   ops.refresh_money_chain() on a chain never refreshed (full), then again (incremental, no-op)
+  week      one ISO week of ops.v_cabinet_financial_14d (the busiest week)
+  whole     the whole view
+
+Targets: refresh < 60 s; one week < 300 ms; whole view < 10 s. Plans are printed with
+EXPLAIN (ANALYZE, BUFFERS) for the two reads.
+Usage: tools/bench_money [scale] [--keep] [--direct-events]  (--direct-events skips populate_lead_events)
+"""
+import datetime
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+CLUSTER = "benchmoney"
+
+DIRECT_FILL = """
+INSERT INTO canon.identity_registry (person_key, confidence_level)
+SELECT DISTINCT md5('person-' || t.person_id)::uuid, 'HIGH' FROM sample.truth AS t;
+INSERT INTO canon.identity_links (person_key, source_table, source_pk, match_rule, match_score, confidence_level)
+SELECT md5('person-' || t.person_id)::uuid, t.source_table, t.source_pk, 'BENCH_TRUTH', 100, 'HIGH'
+FROM sample.truth AS t
+WHERE t.source_table IN ('drivers', 'module_ct_cabinet_leads', 'module_ct_scouting_daily', 'module_ct_migrations');
+INSERT INTO canon.drivers_index (driver_id, park_id, name_key, row_hash)
+SELECT d.driver_id, d.park_id,
+       canon.name_key(COALESCE(NULLIF(btrim(d.full_name), ''), concat_ws(' ', d.first_name, d.middle_name, d.last_name))),
+       'bench'
+FROM public.drivers AS d
+ON CONFLICT (driver_id) DO NOTHING;
+INSERT INTO observational.lead_events (source_table, source_pk, event_date, person_key, scout_id, payload_json)
+SELECT l.source_table, l.source_pk, l.lead_date, md5('person-' || t.person_id)::uuid, l.scout_id, l.payload_json
+FROM observational.v_source_leads AS l
+LEFT JOIN sample.truth AS t ON t.source_table = l.source_table AND t.source_pk = l.source_pk
+WHERE l.reject_reason IS NULL;
+INSERT INTO observational.lead_ledger (person_key, attributed_source, attributed_scout_id, attribution_rule,
+                                       attribution_score, confidence_level, decision_status)
+SELECT DISTINCT ON (e.person_key) e.person_key, e.origin, e.scout_id,
+       CASE e.origin WHEN 'fleet_migration' THEN 'A_FLEET' WHEN 'scouting' THEN 'A' ELSE 'B' END,
+       CASE WHEN e.origin = 'cabinet' THEN 0.80 ELSE 0.95 END, 'HIGH', 'assigned'
+FROM observational.lead_events AS e WHERE e.person_key IS NOT NULL
+ORDER BY e.person_key, (e.origin = 'fleet_migration') DESC, (e.origin = 'scouting') DESC, e.event_date DESC;
+"""
+
+
+def sh(*args):
+    return subprocess.run([str(a) for a in args], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+
+
+def timed(conn, sql, params=None):
+    t = time.perf_counter()
+    rows = conn.execute(sql, params).fetchall()
+    return time.perf_counter() - t, rows
+
+
+def fill_events(conn, direct):
+    """populate_lead_events when it exists and succeeds (unless direct), else the direct fill from sample.truth."""
+    lo, hi = conn.execute("SELECT min(lead_date), max(lead_date) FROM observational.v_source_leads "
+                          "WHERE reject_reason IS NULL").fetchone()
+    exists = conn.execute("SELECT to_regprocedure('observational.populate_lead_events(date,date)') IS NOT NULL"
+                          ).fetchone()[0]
+    if exists and not direct:
+        try:
+            t = time.perf_counter()
+            with conn.transaction():
+                step = conn.execute("SELECT ops.get_setting('max_range_days')::int").fetchone()[0]
+                d = lo
+                while d <= hi:
+                    e = min(hi, d + datetime.timedelta(days=step - 1))
+                    conn.execute("SELECT observational.populate_lead_events(%s, %s)", (d, e))
+                    d = e + datetime.timedelta(days=1)
+            return f"populate_lead_events({lo}, {hi}) in {time.perf_counter() - t:.1f} s"
+        except psycopg.Error as exc:
+            print(f"  populate_lead_events failed ({exc.sqlstate}: {str(exc).splitlines()[0]}); filling directly")
+    t = time.perf_counter()
+    with conn.transaction():
+        conn.execute(DIRECT_FILL)
+    return f"direct fill from sample.truth in {time.perf_counter() - t:.1f} s"
+
+
+def explain(conn, sql):
+    rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetchall()
+    return "\n".join("      " + r[0] for r in rows)
+
+
+def bench(scale, keep, direct):
+    sh(ROOT / "tools" / "pgcluster", "remove", CLUSTER)
+    url = sh(ROOT / "tools" / "pgcluster", "create", CLUSTER).strip().splitlines()[-1]
+    sh(ROOT / "tools" / "migrate", url)
+    sh("psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", ROOT / "tools" / "sample_data.sql")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT cron.alter_job(jobid, active => false) FROM cron.job")
+        t_gen, counts = timed(conn, "SELECT sample.generate(%s::numeric, 0.42, '2026-01-07'::date)", (scale,))
+        how = fill_events(conn, direct)
+        conn.execute("VACUUM ANALYZE")
+        t_full, r_full = timed(conn, "SELECT ops.refresh_money_chain()")
+        conn.execute("VACUUM ANALYZE")
+        t_again, r_again = timed(conn, "SELECT ops.refresh_money_chain()")
+        week = conn.execute("SELECT iso_week FROM ops.v_cabinet_financial_14d GROUP BY 1 "
+                            "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+        week_sql = "SELECT * FROM ops.v_cabinet_financial_14d WHERE iso_week = %s"
+        conn.execute(week_sql.replace("%s", "'2000-W01'"))  # warm the plan cache path once
+        t_week, week_rows = min((timed(conn, week_sql, (week,)) for _ in range(3)), key=lambda x: x[0])
+        t_whole, whole_rows = min((timed(conn, "SELECT * FROM ops.v_cabinet_financial_14d") for _ in range(2)),
+                                  key=lambda x: x[0])
+        plan_week = explain(conn, f"SELECT * FROM ops.v_cabinet_financial_14d WHERE iso_week = '{week}'")
+        plan_whole = explain(conn, "SELECT * FROM ops.v_cabinet_financial_14d")
+    c = counts[0][0]
+    print(f"\nmoney chain, scale {scale:g} (sample generated in {t_gen:.0f} s): "
+          f"{c.get('module_ct_cabinet_leads')} cabinet leads, {c.get('summary_daily')} summary_daily rows, "
+          f"{c.get('module_ct_cabinet_payments')} payments; events: {how}")
+    print(f"  {'refresh_money_chain, first (full)':40} {t_full:8.2f} s     (target < 60 s)")
+    print(f"  {'refresh_money_chain, again (no-op)':40} {t_again:8.2f} s")
+    print(f"  {'one ISO week ' + week + f' ({len(week_rows)} rows)':40} {t_week * 1000:8.1f} ms    (target < 300 ms)")
+    print(f"  {f'whole view ({len(whole_rows)} rows)':40} {t_whole:8.2f} s     (target < 10 s)")
+    print(f"  first refresh: {r_full[0][0]}")
+    print(f"  second refresh: {r_again[0][0]}")
+    print("  plan, one week:\n" + plan_week)
+    print("  plan, whole view:\n" + plan_whole)
+    if not keep:
+        sh(ROOT / "tools" / "pgcluster", "remove", CLUSTER)
+
+
+if __name__ == "__main__":
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    bench(float(args[0]) if args else 100.0, "--keep" in flags, "--direct-events" in flags)
