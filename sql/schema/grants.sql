@@ -52,7 +52,8 @@ GRANT SELECT ON public.module_ct_cabinet_leads, public.module_ct_scouting_daily,
     TO lead_attribution_owner, lead_attribution_job, lead_attribution_writer;
 
 -- reader: published views only (grants for each published view are in that view's own file).
-GRANT USAGE ON SCHEMA observational, ops TO lead_attribution_reader;
+GRANT USAGE ON SCHEMA canon, observational, ops TO lead_attribution_reader;
+GRANT SELECT ON observational.lead_ledger TO lead_attribution_reader;
 
 -- health: monitoring without raw data. ops.cron_job_status() is owned by lead_attribution_job because
 -- pg_cron's row security shows each role only its own jobs (the package jobs run as that role); it needs
