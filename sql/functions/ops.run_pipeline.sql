@@ -62,21 +62,28 @@ BEGIN
         UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
         COMMIT;  -- each range is its own transaction: a later failure keeps what is done
     END LOOP;
+    -- then the money chain, then the health snapshot: each its own transaction
     IF v_sqlstate IS NULL THEN
+        v_step := 'refresh_money_chain';
         BEGIN
-            v_step := 'refresh_money_chain';
-            IF pg_catalog.to_regprocedure('ops.refresh_money_chain()') IS NOT NULL THEN
-                EXECUTE 'SELECT ops.refresh_money_chain()' INTO v_result;
-                v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'result', v_result);
-            END IF;
-            v_step := 'record_health';
-            IF pg_catalog.to_regprocedure('ops.record_health(bigint)') IS NOT NULL THEN
-                EXECUTE 'SELECT ops.record_health($1)' INTO v_result USING v_run_id;
-                v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'result', v_result);
-            END IF;
+            v_result := ops.refresh_money_chain();
         EXCEPTION WHEN OTHERS OR query_canceled THEN
             GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
         END;
+    END IF;
+    IF v_sqlstate IS NULL THEN
+        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'result', v_result);
+        UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
+        COMMIT;
+        v_step := 'record_health';
+        BEGIN
+            v_result := ops.record_health(v_run_id);
+        EXCEPTION WHEN OTHERS OR query_canceled THEN
+            GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        END;
+    END IF;
+    IF v_sqlstate IS NULL THEN
+        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'result', v_result);
     END IF;
 
     IF v_sqlstate IS NOT NULL THEN
