@@ -7,7 +7,6 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_status text;
     v_merged_into uuid;
 BEGIN
     IF p_source_table IS NULL OR p_source_pk IS NULL OR p_person_key IS NULL THEN
@@ -16,24 +15,7 @@ BEGIN
                   DETAIL = 'One of p_source_table, p_source_pk, p_person_key is NULL.',
                   HINT = 'List the queue with SELECT source_table, source_pk, reason_code FROM canon.identity_unmatched WHERE status = ''OPEN'';';
     END IF;
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead_attribution.identity'));
-
-    SELECT u.status INTO v_status
-    FROM canon.identity_unmatched AS u
-    WHERE u.source_table = p_source_table AND u.source_pk = p_source_pk
-    FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no unmatched record %/%', p_source_table, p_source_pk
-            USING ERRCODE = '22023',
-                  DETAIL = 'canon.identity_unmatched has no row for this source_table and source_pk.',
-                  HINT = 'List the queue with SELECT source_table, source_pk, reason_code FROM canon.identity_unmatched WHERE status = ''OPEN'';';
-    END IF;
-    IF v_status <> 'OPEN' THEN
-        RAISE EXCEPTION 'unmatched record %/% is already %', p_source_table, p_source_pk, v_status
-            USING ERRCODE = '22023',
-                  DETAIL = 'Only OPEN queue rows can be resolved; a decision once taken is kept.',
-                  HINT = 'To move a linked record to another person, merge the two persons with canon.merge_persons.';
-    END IF;
+    PERFORM canon.lock_open_unmatched(p_source_table, p_source_pk, 'resolve_unmatched');
     SELECT r.merged_into INTO v_merged_into FROM canon.identity_registry AS r WHERE r.person_key = p_person_key;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown person %', p_person_key
