@@ -35,6 +35,10 @@ DECLARE
     v_rules jsonb;
     v_reasons jsonb;
     v_result jsonb;
+    v_fp_raw text;
+    v_fp_stored text;
+    v_covered datemultirange;
+    v_index_rows bigint;
     v_started timestamptz := pg_catalog.clock_timestamp();
 BEGIN
     IF p_date_from IS NULL OR p_date_to IS NULL THEN
@@ -68,71 +72,89 @@ BEGIN
              canon.identity_work_edge, canon.identity_work_node;
 
     ---------------------------------------------------------------------------------------------------
-    -- 1. drivers_index: new and changed drivers (row hash), drivers that left public.drivers
+    -- 1. drivers_index: new and changed drivers (row hash), drivers that left public.drivers. Skipped
+    --    when public.drivers has no new row version since the last refresh (fingerprint of every row's
+    --    xmin and ctid, taken before reading) and nobody else wrote drivers_index (its row count).
     ---------------------------------------------------------------------------------------------------
-    WITH src AS (
-        SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id,
-               COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
-                        pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
-               d.first_name::text AS first_name, d.phone::text AS phone,
-               COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
-               d.document_number::text AS document,
-               COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
-               pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
-               pg_catalog.md5(ROW('v1', d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
-                                  d.phone, d.license_number, d.license_normalized_number, d.document_number,
-                                  d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
-                                  d.hire_date)::text) AS row_hash
-        FROM public.drivers AS d
-        WHERE d.driver_id IS NOT NULL
-    ),
-    changed AS (
-        SELECT s.*
-        FROM src AS s
-        LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
-        WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
-    ),
-    norm AS MATERIALIZED (
-        SELECT c.driver_id, c.park_id, c.hire_date, c.row_hash,
-               canon.normalize_phone(c.phone) AS phone,
-               canon.normalize_license(c.license) AS license,
-               canon.normalize_document(c.document) AS document,
-               canon.normalize_plate(c.plate) AS plate,
-               canon.name_tokens(c.full_name) AS name_tokens,
-               (canon.name_tokens(pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1)))[1] AS given_name,
-               canon.name_key(c.car) AS car_key
-        FROM changed AS c
-    ),
-    keyed AS (
-        SELECT n.*,
-               CASE WHEN n.license ~ '^[A-Z]?[0-9]{7,8}$' THEN canon.normalize_document(n.license) END AS license_dni
-        FROM norm AS n
-    )
-    INSERT INTO canon.drivers_index AS i
-        (driver_id, park_id, phone, license, document, license_dni, id_keys, plate, name_tokens, name_key,
-         given_name, name_blocks, car_key, hire_date, row_hash, run_id, removed_at, updated_at)
-    SELECT k.driver_id, k.park_id, k.phone, k.license, k.document, k.license_dni,
-           ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY['L:' || k.license, 'N:' || k.document,
-                                                                 'N:' || k.license_dni]) AS x
-                 WHERE x IS NOT NULL ORDER BY x),
-           k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
-           k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.hire_date, k.row_hash, v_run_id,
-           NULL, pg_catalog.now()
-    FROM keyed AS k
-    ON CONFLICT (driver_id) DO UPDATE
-    SET park_id = EXCLUDED.park_id, phone = EXCLUDED.phone, license = EXCLUDED.license,
-        document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
-        plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
-        given_name = EXCLUDED.given_name, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
-        hire_date = EXCLUDED.hire_date, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
-        removed_at = NULL, updated_at = EXCLUDED.updated_at;
-    GET DIAGNOSTICS v_drivers_changed = ROW_COUNT;
+    SELECT 'v1:' || pg_catalog.count(*)::text || ':'
+           || COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended(d.xmin::text || '/' || d.ctid::text, 0)), 0)::text
+    INTO v_fp_raw
+    FROM public.drivers AS d;
+    SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.drivers_index AS i;
+    SELECT st.fingerprint INTO v_fp_stored FROM canon.identity_source_state AS st WHERE st.input = 'drivers';
+    IF v_fp_stored IS NOT DISTINCT FROM v_fp_raw || ':' || v_index_rows::text THEN
+        v_drivers_changed := 0;
+        v_drivers_removed := 0;
+    ELSE
+        WITH src AS (
+            SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id,
+                   COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
+                            pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
+                   d.first_name::text AS first_name, d.phone::text AS phone,
+                   COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
+                   d.document_number::text AS document,
+                   COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
+                   pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
+                   pg_catalog.md5(ROW('v1', d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
+                                      d.phone, d.license_number, d.license_normalized_number, d.document_number,
+                                      d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
+                                      d.hire_date)::text) AS row_hash
+            FROM public.drivers AS d
+            WHERE d.driver_id IS NOT NULL
+        ),
+        changed AS (
+            SELECT s.*
+            FROM src AS s
+            LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
+            WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
+        ),
+        norm AS MATERIALIZED (
+            SELECT c.driver_id, c.park_id, c.hire_date, c.row_hash,
+                   canon.normalize_phone(c.phone) AS phone,
+                   canon.normalize_license(c.license) AS license,
+                   canon.normalize_document(c.document) AS document,
+                   canon.normalize_plate(c.plate) AS plate,
+                   canon.name_tokens(c.full_name) AS name_tokens,
+                   (canon.name_tokens(pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1)))[1] AS given_name,
+                   canon.name_key(c.car) AS car_key
+            FROM changed AS c
+        ),
+        keyed AS (
+            SELECT n.*,
+                   CASE WHEN n.license ~ '^[A-Z]?[0-9]{7,8}$' THEN canon.normalize_document(n.license) END AS license_dni
+            FROM norm AS n
+        )
+        INSERT INTO canon.drivers_index AS i
+            (driver_id, park_id, phone, license, document, license_dni, id_keys, plate, name_tokens, name_key,
+             given_name, name_blocks, car_key, hire_date, row_hash, run_id, removed_at, updated_at)
+        SELECT k.driver_id, k.park_id, k.phone, k.license, k.document, k.license_dni,
+               ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY['L:' || k.license, 'N:' || k.document,
+                                                                     'N:' || k.license_dni]) AS x
+                     WHERE x IS NOT NULL ORDER BY x),
+               k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
+               k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.hire_date, k.row_hash, v_run_id,
+               NULL, pg_catalog.now()
+        FROM keyed AS k
+        ON CONFLICT (driver_id) DO UPDATE
+        SET park_id = EXCLUDED.park_id, phone = EXCLUDED.phone, license = EXCLUDED.license,
+            document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
+            plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
+            given_name = EXCLUDED.given_name, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
+            hire_date = EXCLUDED.hire_date, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
+            removed_at = NULL, updated_at = EXCLUDED.updated_at;
+        GET DIAGNOSTICS v_drivers_changed = ROW_COUNT;
 
-    UPDATE canon.drivers_index AS i
-    SET removed_at = pg_catalog.now(), run_id = v_run_id, updated_at = pg_catalog.now()
-    WHERE i.removed_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM public.drivers AS d WHERE d.driver_id = i.driver_id);
-    GET DIAGNOSTICS v_drivers_removed = ROW_COUNT;
+        UPDATE canon.drivers_index AS i
+        SET removed_at = pg_catalog.now(), run_id = v_run_id, updated_at = pg_catalog.now()
+        WHERE i.removed_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM public.drivers AS d WHERE d.driver_id = i.driver_id);
+        GET DIAGNOSTICS v_drivers_removed = ROW_COUNT;
+        SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.drivers_index AS i;
+        INSERT INTO canon.identity_source_state AS st (input, fingerprint, run_id, updated_at)
+        VALUES ('drivers', v_fp_raw || ':' || v_index_rows::text, v_run_id, pg_catalog.now())
+        ON CONFLICT (input) DO UPDATE
+        SET fingerprint = EXCLUDED.fingerprint, run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at;
+    END IF;
     SELECT pg_catalog.count(*) INTO v_drivers_indexed FROM canon.drivers_index AS i WHERE i.removed_at IS NULL;
     -- rows written in this transaction are invisible to autovacuum: refresh planner statistics after a
     -- large change, or the joins below are planned for empty tables (nested loops, minutes at scale)
@@ -143,67 +165,115 @@ BEGIN
         v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_drivers_indexed, v_drivers_changed, v_drivers_removed;
 
     ---------------------------------------------------------------------------------------------------
-    -- 2. lead_keys: normalized keys of new and changed valid lead records of the range
+    -- 2. lead_keys: normalized keys of new and changed valid lead records of the range. Skipped when
+    --    the three raw lead tables have no new row version, the view's date bounds (min_lead_date,
+    --    today) are the same and lead_keys was not written by anyone else since a scan that covered
+    --    every date of the range; the scanned counts then come from lead_scan_days.
     ---------------------------------------------------------------------------------------------------
-    WITH src AS MATERIALIZED (
-        SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
-               l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-               l.payload_json ->> 'first_name' AS first_name_raw,
-               pg_catalog.md5(ROW('v1', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
-                                  l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-                                  l.payload_json ->> 'first_name')::text) AS row_hash
-        FROM observational.v_source_leads AS l
-        WHERE l.reject_reason IS NULL
-          AND l.lead_date BETWEEN p_date_from AND p_date_to
-    ),
-    changed AS (
-        SELECT s.*
-        FROM src AS s
-        LEFT JOIN canon.lead_keys AS k ON k.source_table = s.source_table AND k.source_pk = s.source_pk
-        WHERE k.row_hash IS DISTINCT FROM s.row_hash
-    ),
-    norm AS MATERIALIZED (
-        SELECT c.source_table, c.source_pk, c.lead_date, c.row_hash, c.driver_id,
-               canon.normalize_phone(c.phone_raw) AS phone,
-               canon.normalize_license(c.license_raw) AS license,
-               canon.normalize_document(c.document_raw) AS document,
-               canon.normalize_plate(c.plate_raw) AS plate,
-               canon.name_tokens(c.full_name_raw) AS name_tokens,
-               (canon.name_tokens(pg_catalog.split_part(pg_catalog.btrim(c.first_name_raw), ' ', 1)))[1] AS given_name,
-               canon.name_key(pg_catalog.concat_ws(' ', c.car_brand_raw, c.car_model_raw)) AS car_key
-        FROM changed AS c
-    ),
-    keyed AS (
-        SELECT n.*,
-               CASE WHEN n.license ~ '^[A-Z]?[0-9]{7,8}$' THEN canon.normalize_document(n.license) END AS license_dni
-        FROM norm AS n
-    ),
-    upserted AS (
-        INSERT INTO canon.lead_keys AS t
-            (source_table, source_pk, lead_date, phone, license, document, license_dni, id_keys, plate,
-             name_tokens, name_key, given_name, name_blocks, car_key, driver_id, row_hash, run_id, updated_at)
-        SELECT k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni,
-               ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY['L:' || k.license, 'N:' || k.document,
-                                                                     'N:' || k.license_dni]) AS x
-                     WHERE x IS NOT NULL ORDER BY x),
-               k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
-               k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.driver_id, k.row_hash,
-               v_run_id, pg_catalog.now()
-        FROM keyed AS k
-        ON CONFLICT (source_table, source_pk) DO UPDATE
-        SET lead_date = EXCLUDED.lead_date, phone = EXCLUDED.phone, license = EXCLUDED.license,
-            document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
-            plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
-            given_name = EXCLUDED.given_name, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
-            driver_id = EXCLUDED.driver_id, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
-            updated_at = EXCLUDED.updated_at
-        RETURNING t.source_table
-    )
-    SELECT pg_catalog.jsonb_build_object(
-               'scanned', (SELECT COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb)
-                           FROM (SELECT s.source_table, pg_catalog.count(*) AS n FROM src AS s GROUP BY 1) AS x),
-               'changed', (SELECT pg_catalog.count(*) FROM upserted))
-    INTO v_scan;
+    SELECT 'v1:' || ops.get_setting('min_lead_date') || ':' || ops.today()::text
+           || (SELECT ':' || pg_catalog.count(*)::text || ':'
+                      || COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended(c.xmin::text || '/' || c.ctid::text, 0)), 0)::text
+               FROM public.module_ct_cabinet_leads AS c)
+           || (SELECT ':' || pg_catalog.count(*)::text || ':'
+                      || COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended(r.xmin::text || '/' || r.ctid::text, 0)), 0)::text
+               FROM public.module_ct_scouting_daily AS r)
+           || (SELECT ':' || pg_catalog.count(*)::text || ':'
+                      || COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended(m.xmin::text || '/' || m.ctid::text, 0)), 0)::text
+               FROM public.module_ct_migrations AS m)
+    INTO v_fp_raw;
+    SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.lead_keys AS k;
+    v_fp_stored := NULL;
+    v_covered := NULL;
+    SELECT st.fingerprint, st.covered INTO v_fp_stored, v_covered
+    FROM canon.identity_source_state AS st WHERE st.input = 'leads';
+    IF v_fp_stored IS NOT DISTINCT FROM v_fp_raw || ':' || v_index_rows::text
+       AND v_covered @> pg_catalog.daterange(p_date_from, p_date_to, '[]') THEN
+        SELECT pg_catalog.jsonb_build_object(
+                   'scanned', COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb),
+                   'changed', 0)
+        INTO v_scan
+        FROM (SELECT d.source_table, pg_catalog.sum(d.records) AS n
+              FROM canon.lead_scan_days AS d
+              WHERE d.lead_date BETWEEN p_date_from AND p_date_to
+              GROUP BY 1) AS x;
+    ELSE
+        IF v_fp_stored IS DISTINCT FROM v_fp_raw || ':' || v_index_rows::text OR v_covered IS NULL THEN
+            v_covered := '{}'::datemultirange;  -- the index is current for no date but those scanned now
+            DELETE FROM canon.lead_scan_days AS d WHERE true;
+        END IF;
+        DELETE FROM canon.lead_scan_days AS d WHERE d.lead_date BETWEEN p_date_from AND p_date_to;
+        WITH src AS MATERIALIZED (
+            SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
+                   l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
+                   l.payload_json ->> 'first_name' AS first_name_raw,
+                   pg_catalog.md5(ROW('v1', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
+                                      l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
+                                      l.payload_json ->> 'first_name')::text) AS row_hash
+            FROM observational.v_source_leads AS l
+            WHERE l.reject_reason IS NULL
+              AND l.lead_date BETWEEN p_date_from AND p_date_to
+        ),
+        changed AS (
+            SELECT s.*
+            FROM src AS s
+            LEFT JOIN canon.lead_keys AS k ON k.source_table = s.source_table AND k.source_pk = s.source_pk
+            WHERE k.row_hash IS DISTINCT FROM s.row_hash
+        ),
+        norm AS MATERIALIZED (
+            SELECT c.source_table, c.source_pk, c.lead_date, c.row_hash, c.driver_id,
+                   canon.normalize_phone(c.phone_raw) AS phone,
+                   canon.normalize_license(c.license_raw) AS license,
+                   canon.normalize_document(c.document_raw) AS document,
+                   canon.normalize_plate(c.plate_raw) AS plate,
+                   canon.name_tokens(c.full_name_raw) AS name_tokens,
+                   (canon.name_tokens(pg_catalog.split_part(pg_catalog.btrim(c.first_name_raw), ' ', 1)))[1] AS given_name,
+                   canon.name_key(pg_catalog.concat_ws(' ', c.car_brand_raw, c.car_model_raw)) AS car_key
+            FROM changed AS c
+        ),
+        keyed AS (
+            SELECT n.*,
+                   CASE WHEN n.license ~ '^[A-Z]?[0-9]{7,8}$' THEN canon.normalize_document(n.license) END AS license_dni
+            FROM norm AS n
+        ),
+        upserted AS (
+            INSERT INTO canon.lead_keys AS t
+                (source_table, source_pk, lead_date, phone, license, document, license_dni, id_keys, plate,
+                 name_tokens, name_key, given_name, name_blocks, car_key, driver_id, row_hash, run_id, updated_at)
+            SELECT k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni,
+                   ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY['L:' || k.license, 'N:' || k.document,
+                                                                         'N:' || k.license_dni]) AS x
+                         WHERE x IS NOT NULL ORDER BY x),
+                   k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
+                   k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.driver_id, k.row_hash,
+                   v_run_id, pg_catalog.now()
+            FROM keyed AS k
+            ON CONFLICT (source_table, source_pk) DO UPDATE
+            SET lead_date = EXCLUDED.lead_date, phone = EXCLUDED.phone, license = EXCLUDED.license,
+                document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
+                plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
+                given_name = EXCLUDED.given_name, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
+                driver_id = EXCLUDED.driver_id, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
+                updated_at = EXCLUDED.updated_at
+            RETURNING t.source_table
+        ),
+        days AS (
+            INSERT INTO canon.lead_scan_days (source_table, lead_date, records)
+            SELECT s.source_table, s.lead_date, pg_catalog.count(*) FROM src AS s GROUP BY 1, 2
+        )
+        SELECT pg_catalog.jsonb_build_object(
+                   'scanned', (SELECT COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb)
+                               FROM (SELECT s.source_table, pg_catalog.count(*) AS n FROM src AS s GROUP BY 1) AS x),
+                   'changed', (SELECT pg_catalog.count(*) FROM upserted))
+        INTO v_scan;
+        SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.lead_keys AS k;
+        INSERT INTO canon.identity_source_state AS st (input, fingerprint, covered, run_id, updated_at)
+        VALUES ('leads', v_fp_raw || ':' || v_index_rows::text,
+                v_covered + pg_catalog.datemultirange(pg_catalog.daterange(p_date_from, p_date_to, '[]')),
+                v_run_id, pg_catalog.now())
+        ON CONFLICT (input) DO UPDATE
+        SET fingerprint = EXCLUDED.fingerprint, covered = EXCLUDED.covered, run_id = EXCLUDED.run_id,
+            updated_at = EXCLUDED.updated_at;
+    END IF;
     v_keys_changed := (v_scan ->> 'changed')::bigint;
     IF v_keys_changed > 1000 THEN
         ANALYZE canon.lead_keys;
