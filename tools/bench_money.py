@@ -3,13 +3,17 @@
   load      tools/sample_data.sql: sample.generate(scale), lead dates up to 2026-01-07
   events    observational.populate_lead_events over the whole lead range when it exists and works;
             otherwise persons, links, events and ledger are written directly from sample.truth
-  refresh   ops.refresh_money_chain() on a chain never refreshed (full), then again (incremental, no-op)
+  refresh   ops.refresh_money_chain() on a chain never refreshed (full), then again (incremental, no-op),
+            then after 1% new summary_daily rows (the next day's delivery for the most recently active
+            drivers: incremental), then ops.refresh_money_chain(true) (forced full recompute, when it
+            exists), whose claims and receivable must equal the incremental ones
   week      one ISO week of ops.v_cabinet_financial_14d (the busiest week)
   whole     the whole view
 
 Targets: refresh < 60 s; one week < 300 ms; whole view < 10 s. Plans are printed with
 EXPLAIN (ANALYZE, BUFFERS) for the two reads.
-Usage: tools/bench_money [scale] [--keep] [--direct-events]  (--direct-events skips populate_lead_events)
+Usage: tools/bench_money [scale] [--keep] [--direct-events] [--cluster=NAME]
+  --direct-events skips populate_lead_events; --cluster names the throwaway cluster (default moneybench)
 """
 import datetime
 import subprocess
@@ -20,7 +24,7 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-CLUSTER = "benchmoney"
+CLUSTER = "moneybench"
 
 DIRECT_FILL = """
 INSERT INTO canon.identity_registry (person_key, confidence_level)
@@ -90,6 +94,27 @@ def explain(conn, sql):
     return "\n".join("      " + r[0] for r in rows)
 
 
+# The next day's delivery for the most recently active drivers: 1% of summary_daily's row count, one
+# row per driver, stamped after every delivery already loaded (what a 10-minute pipeline run sees).
+ONE_PERCENT = """
+WITH n AS (SELECT greatest(1, (count(*) / 100)::int) AS k, max(created_at) AS ca FROM public.summary_daily),
+last_day AS (
+    SELECT DISTINCT ON (t.driver_id) t.driver_id, t.trip_date, t.trips, t.work_seconds
+    FROM observational.driver_daily_trips AS t
+    ORDER BY t.driver_id, t.trip_date DESC
+)
+INSERT INTO public.summary_daily (driver_id, date_file, count_orders_completed, sum_work_time_seconds, created_at)
+SELECT l.driver_id, to_char(l.trip_date + 1, 'DD-MM-YYYY'), l.trips, l.work_seconds, n.ca + interval '1 hour'
+FROM (SELECT * FROM last_day ORDER BY trip_date DESC, driver_id LIMIT (SELECT k FROM n)) AS l CROSS JOIN n
+"""
+
+# claims and receivable as they stand, to compare an incremental refresh with a full recompute
+CLAIMS_SQL = ("SELECT person_key, milestone_value, lead_source_pk, lead_date, driver_id, rule_id, achieved_date, "
+              "expected_amount, paid_amount, currency, due_date, status, status_detail, payment_count, "
+              "first_pay_date FROM ops.cabinet_claims ORDER BY person_key, milestone_value")
+FINANCIAL_SQL = "SELECT * FROM ops.v_cabinet_financial_14d ORDER BY lead_source_pk"
+
+
 def bench(scale, keep, direct):
     sh(ROOT / "tools" / "pgcluster", "remove", CLUSTER)
     url = sh(ROOT / "tools" / "pgcluster", "create", CLUSTER).strip().splitlines()[-1]
@@ -103,6 +128,15 @@ def bench(scale, keep, direct):
         t_full, r_full = timed(conn, "SELECT ops.refresh_money_chain()")
         conn.execute("VACUUM ANALYZE")
         t_again, r_again = timed(conn, "SELECT ops.refresh_money_chain()")
+        t_add, added = timed(conn, ONE_PERCENT + " RETURNING 1")
+        t_change, r_change = timed(conn, "SELECT ops.refresh_money_chain()")
+        claims_inc = conn.execute(CLAIMS_SQL).fetchall()
+        financial_inc = conn.execute(FINANCIAL_SQL).fetchall()
+        has_full = conn.execute("SELECT to_regprocedure('ops.refresh_money_chain(boolean)') IS NOT NULL").fetchone()[0]
+        if has_full:
+            t_forced, r_forced = timed(conn, "SELECT ops.refresh_money_chain(true)")
+            same = (claims_inc == conn.execute(CLAIMS_SQL).fetchall()
+                    and financial_inc == conn.execute(FINANCIAL_SQL).fetchall())
         week = conn.execute("SELECT iso_week FROM ops.v_cabinet_financial_14d GROUP BY 1 "
                             "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
         week_sql = "SELECT * FROM ops.v_cabinet_financial_14d WHERE iso_week = %s"
@@ -118,10 +152,17 @@ def bench(scale, keep, direct):
           f"{c.get('module_ct_cabinet_payments')} payments; events: {how}")
     print(f"  {'refresh_money_chain, first (full)':40} {t_full:8.2f} s     (target < 60 s)")
     print(f"  {'refresh_money_chain, again (no-op)':40} {t_again:8.2f} s")
+    print(f"  {f'after +{len(added)} summary_daily rows (1%)':40} {t_change:8.2f} s")
+    if has_full:
+        print(f"  {'refresh_money_chain(true), forced full':40} {t_forced:8.2f} s")
+        print(f"  {'incremental claims/financial == full':40} {'yes' if same else 'NO: MISMATCH'}")
     print(f"  {'one ISO week ' + week + f' ({len(week_rows)} rows)':40} {t_week * 1000:8.1f} ms    (target < 300 ms)")
     print(f"  {f'whole view ({len(whole_rows)} rows)':40} {t_whole:8.2f} s     (target < 10 s)")
     print(f"  first refresh: {r_full[0][0]}")
     print(f"  second refresh: {r_again[0][0]}")
+    print(f"  after 1% new rows: {r_change[0][0]}")
+    if has_full:
+        print(f"  forced full: {r_forced[0][0]}")
     print("  plan, one week:\n" + plan_week)
     print("  plan, whole view:\n" + plan_whole)
     if not keep:
@@ -130,5 +171,9 @@ def bench(scale, keep, direct):
 
 if __name__ == "__main__":
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    for f in [f for f in flags if f.startswith("--cluster=")]:
+        CLUSTER = f.split("=", 1)[1]
+        if not CLUSTER.startswith("money"):
+            sys.exit("bench_money: the cluster name must start with 'money' (tools/pgcluster names of this chain)")
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     bench(float(args[0]) if args else 100.0, "--keep" in flags, "--direct-events" in flags)

@@ -2,6 +2,9 @@
 -- latest delivery (created_at; NULL counts as oldest) wins. Incremental: reads the rows loaded since the
 -- table's newest created_at minus the lookback_days setting (and rows without created_at); a full run
 -- (p_full, or an empty table) re-reads everything and also drops days no longer in the source.
+-- Serialized with ops.refresh_money_chain() (same advisory lock); every row it writes is stamped with
+-- one refreshed_at per call, taken once the lock is held, so the chain can tell exactly which days
+-- changed since it last looked (refreshed_at after its mark).
 CREATE OR REPLACE FUNCTION observational.refresh_driver_daily_trips(p_full boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -17,6 +20,7 @@ DECLARE
     v_superseded bigint;
     v_upserted bigint;
     v_deleted bigint;
+    v_stamp timestamptz;
 BEGIN
     IF p_full IS NULL THEN
         RAISE EXCEPTION 'p_full is NULL'
@@ -24,6 +28,9 @@ BEGIN
                   DETAIL = 'refresh_driver_daily_trips needs to know whether to re-read all of summary_daily.',
                   HINT = 'Pass false for an incremental refresh, true for a full one.';
     END IF;
+
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead-attribution:refresh_money_chain'));
+    v_stamp := pg_catalog.clock_timestamp();
 
     SELECT pg_catalog.max(t.source_created_at) INTO v_since FROM observational.driver_daily_trips AS t;
     v_full := p_full OR v_since IS NULL;
@@ -45,14 +52,21 @@ BEGIN
     ),
     upserted AS (
         INSERT INTO observational.driver_daily_trips AS t
-            (driver_id, trip_date, trips, work_seconds, source_created_at)
-        SELECT l.driver_id, l.trip_date, l.trips, l.work_seconds, l.created_at
+            (driver_id, trip_date, trips, work_seconds, source_created_at, refreshed_at)
+        SELECT l.driver_id, l.trip_date, l.trips, l.work_seconds, l.created_at, v_stamp
         FROM latest AS l
+        -- an incremental run skips a day re-read as it stands (cheaper than a conflict that updates
+        -- nothing); a full run inserts into an empty or stale table, and must not rescan it per row
+        WHERE v_full
+           OR NOT EXISTS (SELECT FROM observational.driver_daily_trips AS o
+                          WHERE o.driver_id = l.driver_id AND o.trip_date = l.trip_date
+                            AND (o.trips, o.work_seconds, o.source_created_at)
+                                IS NOT DISTINCT FROM (l.trips, l.work_seconds, l.created_at))
         ON CONFLICT (driver_id, trip_date) DO UPDATE
             SET trips = EXCLUDED.trips,
                 work_seconds = EXCLUDED.work_seconds,
                 source_created_at = EXCLUDED.source_created_at,
-                refreshed_at = pg_catalog.now()
+                refreshed_at = v_stamp
             WHERE (t.trips, t.work_seconds, t.source_created_at)
                   IS DISTINCT FROM (EXCLUDED.trips, EXCLUDED.work_seconds, EXCLUDED.source_created_at)
               AND (v_full OR t.source_created_at IS NULL

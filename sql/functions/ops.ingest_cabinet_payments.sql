@@ -6,6 +6,8 @@
 -- content or identification differs from its latest snapshot gets a new snapshot plus one ledger row
 -- per paid milestone flag; a payment deleted upstream gets an empty 'source_deleted' snapshot. Nothing
 -- is ever updated or deleted. Idempotent: a second call appends nothing.
+-- Serialized with ops.refresh_money_chain() (same advisory lock), so snapshot_ids grow in commit order
+-- and the chain follows new snapshots exactly (snapshot_id after its mark).
 CREATE OR REPLACE FUNCTION ops.ingest_cabinet_payments()
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -21,6 +23,8 @@ DECLARE
     v_lines bigint;
     v_current jsonb;
 BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead-attribution:refresh_money_chain'));
+
     WITH latest AS MATERIALIZED (
         SELECT DISTINCT ON (sn.payment_id) sn.*
         FROM ops.yango_payment_snapshots AS sn
@@ -65,8 +69,14 @@ BEGIN
         FROM src AS s
         LEFT JOIN driver_keys AS dk
                ON s.source_driver_id IS NULL AND s.known_person_key IS NULL AND dk.name_key = s.name_key
-        LEFT JOIN observational.v_person_driver AS pd
-               ON s.source_driver_id IS NULL AND pd.person_key = s.known_person_key
+        -- the known person's driver, looked up per payment (OFFSET 0 keeps the subquery apart so the
+        -- person_key reaches identity_links' index instead of ranking every person's drivers)
+        LEFT JOIN LATERAL (
+            SELECT v.driver_id
+            FROM observational.v_person_driver AS v
+            WHERE s.source_driver_id IS NULL AND v.person_key = s.known_person_key
+            OFFSET 0
+        ) AS pd ON true
         LEFT JOIN canon.identity_links AS dl
                ON dl.source_table = 'drivers'
               AND dl.source_pk = COALESCE(s.source_driver_id, CASE WHEN dk.candidates = 1 THEN dk.driver_id END)

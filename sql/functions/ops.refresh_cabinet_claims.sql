@@ -5,12 +5,16 @@
 -- reached while another reached milestone is unpaid), 'PAID_WITHOUT_ACHIEVEMENT' (paid, not reached,
 -- nothing reached is unpaid). due_date = lead_date + 14. Unchanged claims are not touched; claims no
 -- longer supported by an achievement or a payment are removed.
-CREATE OR REPLACE FUNCTION ops.refresh_cabinet_claims()
+-- p_persons: recompute only these persons' claims (the incremental refresh of ops.refresh_money_chain:
+-- one indexed look-up per person); NULL: every person, set-based.
+CREATE OR REPLACE FUNCTION ops.refresh_cabinet_claims(p_persons uuid[])
 RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 -- JIT compiles these one-shot set-based statements for longer than they run
 SET jit = off
+-- every call plans with the actual p_persons, so the branch not taken costs nothing
+SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
     v_inserted bigint;
@@ -22,20 +26,37 @@ BEGIN
         SELECT DISTINCT ON (e.person_key) e.person_key, e.source_pk AS lead_source_pk, e.event_date AS lead_date
         FROM observational.lead_events AS e
         WHERE e.origin = 'cabinet' AND e.person_key IS NOT NULL
+          AND (p_persons IS NULL OR e.person_key = ANY (p_persons))
         ORDER BY e.person_key, e.event_date, e.source_pk
     ),
     achieved AS MATERIALIZED (
         SELECT c.person_key, c.milestone_value, c.rule_id, c.achieved_date, c.rule_amount, c.currency,
                c.driver_id
         FROM ops.v_payment_calculation AS c
-        WHERE c.scope = 'partner' AND c.origin = 'cabinet' AND c.milestone_type = 'trips'
+        WHERE p_persons IS NULL
+          AND c.scope = 'partner' AND c.origin = 'cabinet' AND c.milestone_type = 'trips'
           AND c.achieved AND c.driver_id IS NOT NULL
+        UNION ALL
+        -- the same rows, person by person: OFFSET 0 keeps the subquery apart, so the person_key
+        -- reaches the views' index look-ups (lead_events, identity_links, driver_daily_trips)
+        SELECT c.person_key, c.milestone_value, c.rule_id, c.achieved_date, c.rule_amount, c.currency,
+               c.driver_id
+        FROM pg_catalog.unnest(p_persons) AS d (person_key)
+        CROSS JOIN LATERAL (
+            SELECT c.*
+            FROM ops.v_payment_calculation AS c
+            WHERE c.person_key = d.person_key
+              AND c.scope = 'partner' AND c.origin = 'cabinet' AND c.milestone_type = 'trips'
+              AND c.achieved AND c.driver_id IS NOT NULL
+            OFFSET 0
+        ) AS c
     ),
     paid AS MATERIALIZED (
         SELECT p.person_key, p.milestone_value, pg_catalog.count(*)::integer AS payment_count,
                pg_catalog.min(p.pay_date) AS first_pay_date, pg_catalog.min(p.driver_id) AS driver_id
         FROM ops.v_yango_payments_current AS p
         WHERE p.match_status = 'matched' AND p.person_key IS NOT NULL
+          AND (p_persons IS NULL OR p.person_key = ANY (p_persons))
         GROUP BY p.person_key, p.milestone_value
     ),
     unpaid_reached AS (
@@ -118,7 +139,8 @@ BEGIN
     ),
     deleted AS (
         DELETE FROM ops.cabinet_claims AS c
-        WHERE NOT EXISTS (SELECT FROM desired AS d
+        WHERE (p_persons IS NULL OR c.person_key = ANY (p_persons))
+          AND NOT EXISTS (SELECT FROM desired AS d
                           WHERE d.person_key = c.person_key AND d.milestone_value = c.milestone_value)
         RETURNING 1
     )
@@ -134,11 +156,22 @@ BEGIN
     END IF;
 
     RETURN pg_catalog.jsonb_build_object(
+        'scope', CASE WHEN p_persons IS NULL THEN 'all' ELSE 'persons' END,
         'claims', v_desired,
         'inserted', v_inserted,
         'updated', v_updated,
         'deleted', v_deleted,
         'unchanged', v_desired - v_inserted - v_updated);
 END;
+$$;
+COMMENT ON FUNCTION ops.refresh_cabinet_claims(uuid[]) IS 'ops.refresh_cabinet_claims(p_persons uuid[]) -> jsonb: recompute the claims on Yango of these persons (NULL: everyone) and reconcile them with the payments ledger';
+
+-- Every person's claims (the full recompute).
+CREATE OR REPLACE FUNCTION ops.refresh_cabinet_claims()
+RETURNS jsonb
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ops.refresh_cabinet_claims(NULL::uuid[]);
 $$;
 COMMENT ON FUNCTION ops.refresh_cabinet_claims() IS 'ops.refresh_cabinet_claims() -> jsonb: recompute claims on Yango per (cabinet person, milestone) and reconcile them with the payments ledger';

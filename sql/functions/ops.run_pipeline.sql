@@ -18,6 +18,7 @@ DECLARE
     v_ranges daterange[];
     v_range daterange;
     v_step text;
+    v_step_started timestamptz;
     v_steps jsonb := '[]'::jsonb;
     v_result jsonb;
     v_sqlstate text;
@@ -52,19 +53,22 @@ BEGIN
     END;
     FOREACH v_range IN ARRAY COALESCE(v_ranges, '{}') LOOP
         v_step := pg_catalog.format('populate_lead_events(%s, %s)', pg_catalog.lower(v_range), pg_catalog.upper(v_range) - 1);
+        v_step_started := pg_catalog.clock_timestamp();
         BEGIN
             v_result := observational.populate_lead_events(pg_catalog.lower(v_range), pg_catalog.upper(v_range) - 1);
         EXCEPTION WHEN OTHERS OR query_canceled THEN
             GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
         END;
         EXIT WHEN v_sqlstate IS NOT NULL;
-        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'result', v_result);
+        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'seconds',
+            pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - v_step_started), 3), 'result', v_result);
         UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
         COMMIT;  -- each range is its own transaction: a later failure keeps what is done
     END LOOP;
     -- then the money chain, then the health snapshot: each its own transaction
     IF v_sqlstate IS NULL THEN
         v_step := 'refresh_money_chain';
+        v_step_started := pg_catalog.clock_timestamp();
         BEGIN
             v_result := ops.refresh_money_chain();
         EXCEPTION WHEN OTHERS OR query_canceled THEN
@@ -72,10 +76,12 @@ BEGIN
         END;
     END IF;
     IF v_sqlstate IS NULL THEN
-        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'result', v_result);
+        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'seconds',
+            pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - v_step_started), 3), 'result', v_result);
         UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
         COMMIT;
         v_step := 'record_health';
+        v_step_started := pg_catalog.clock_timestamp();
         BEGIN
             v_result := ops.record_health(v_run_id);
         EXCEPTION WHEN OTHERS OR query_canceled THEN
@@ -83,7 +89,8 @@ BEGIN
         END;
     END IF;
     IF v_sqlstate IS NULL THEN
-        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'result', v_result);
+        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'seconds',
+            pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - v_step_started), 3), 'result', v_result);
     END IF;
 
     IF v_sqlstate IS NOT NULL THEN

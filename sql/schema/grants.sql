@@ -51,6 +51,11 @@ GRANT SELECT ON public.module_ct_cabinet_leads, public.module_ct_scouting_daily,
     public.module_ct_cabinet_payments, public.module_ct_scouts_list
     TO lead_attribution_owner, lead_attribution_job, lead_attribution_writer;
 
+-- The job and writer roles must see other roles' backends in pg_stat_activity: run_pipeline tells a
+-- live run from an abandoned one by (pid, backend_start), and the money chain's watermark looks at the
+-- oldest open transaction. pg_read_all_stats reads statistics only, never table data.
+GRANT pg_read_all_stats TO lead_attribution_job, lead_attribution_writer;
+
 -- reader: published views only (grants for each published view are in that view's own file).
 GRANT USAGE ON SCHEMA canon, observational, ops TO lead_attribution_reader;
 GRANT SELECT ON observational.lead_ledger TO lead_attribution_reader;
