@@ -116,7 +116,8 @@ def test_failure_is_logged_raised_and_releases_the_lock(pipeline_db):
 
 
 def test_a_real_pg_cron_job_runs_the_pipeline(db_url):
-    """pg_cron 1.4 schedules by the minute: the job must have run within ~70 s."""
+    """pg_cron 1.4 schedules by the minute: the job must have run within ~70 s, as the job role, and a
+    failing run must reach cron.job_run_details with its digits masked."""
     with psycopg.connect(db_url, autocommit=True) as conn:
         seed_leads(conn, n=60)
         job = conn.execute("SELECT cron.schedule_in_database('la-test-pipeline', '* * * * *', "
@@ -138,7 +139,21 @@ def test_a_real_pg_cron_job_runs_the_pipeline(db_url):
             assert conn.execute("SELECT status FROM ops.run_log WHERE job = 'run_pipeline' "
                                 "ORDER BY run_id DESC LIMIT 1").fetchone()[0] == "succeeded"
             assert count_events(conn) == 80
+
+            # A failing run: its error text, as pg_cron stores it, must not hold a raw phone.
+            last = conn.execute("SELECT max(runid) FROM cron.job_run_details WHERE jobid = %s", (job,)).fetchone()[0]
+            conn.execute("UPDATE ops.settings SET value = '987654321x' WHERE key = 'lookback_days'")
+            deadline = time.time() + 75
+            failed = None
+            while time.time() < deadline and failed is None:
+                failed = conn.execute("SELECT status, return_message FROM cron.job_run_details WHERE jobid = %s "
+                                      "AND runid > %s AND status IN ('succeeded', 'failed') LIMIT 1",
+                                      (job, last)).fetchone()
+                time.sleep(2)
+            assert failed is not None and failed[0] == "failed", failed
+            assert "987654321" not in failed[1] and "***321" in failed[1], failed[1]
         finally:
+            conn.execute("UPDATE ops.settings SET value = '3' WHERE key = 'lookback_days'")
             conn.execute("SELECT cron.unschedule(%s)", (job,))
             conn.execute("TRUNCATE public.module_ct_cabinet_leads, public.module_ct_scouting_daily")
             conn.execute("TRUNCATE observational.lead_events, observational.lead_event_rejects, "
