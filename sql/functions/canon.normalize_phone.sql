@@ -3,18 +3,22 @@
 -- One digit repeated ('999999999') is a placeholder typed by people without a phone: NULL too.
 -- PL/pgSQL rather than SQL: a SQL function with a pinned search_path is never inlined, and its
 -- per-call executor start-up made it 4x slower on the drivers index refresh (measured).
+-- No regular expression: translate(x, translate(x, <kept>, ''), '') keeps exactly the <kept> characters, and
+-- "one character repeated" is translate(x, left(x, 1), '') = ''; proven output-identical to the former
+-- regexp version on every sample value and hostile strings (tests/pgtap/10-normalizers.sql).
 CREATE OR REPLACE FUNCTION canon.normalize_phone(p_raw text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_digits text := pg_catalog.regexp_replace(p_raw, '[^0-9]', '', 'g');
+    v_digits text := pg_catalog.translate(p_raw, pg_catalog.translate(p_raw, '0123456789', ''), '');
 BEGIN
-    IF pg_catalog.length(v_digits) = 11 AND v_digits LIKE '51%' THEN
+    IF pg_catalog.length(v_digits) = 11 AND pg_catalog.left(v_digits, 2) = '51' THEN
         v_digits := pg_catalog.substr(v_digits, 3);
     END IF;
-    RETURN CASE WHEN v_digits ~ '^9[0-9]{8}$' AND v_digits <> '999999999' THEN v_digits END;
+    RETURN CASE WHEN pg_catalog.length(v_digits) = 9 AND pg_catalog.left(v_digits, 1) = '9'
+                     AND v_digits <> '999999999' THEN v_digits END;
 END;
 $$;
 COMMENT ON FUNCTION canon.normalize_phone(text) IS 'canon.normalize_phone(p_raw text) -> text: the 9-digit Peruvian mobile, or NULL';

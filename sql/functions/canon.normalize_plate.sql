@@ -1,15 +1,20 @@
 -- Vehicle plate: upper-case, keep [A-Z0-9] ('abc-123' -> 'ABC123'). NULL when nothing is left, no
 -- digit remains ('SIN PLACA', 'EN TRAMITE') or one character repeated: shared by unrelated cars.
 -- PL/pgSQL for speed (see canon.normalize_phone).
+-- No regular expression: translate(x, translate(x, <kept>, ''), '') keeps exactly the <kept> characters, and
+-- "one character repeated" is translate(x, left(x, 1), '') = ''; proven output-identical to the former
+-- regexp version on every sample value and hostile strings (tests/pgtap/10-normalizers.sql).
 CREATE OR REPLACE FUNCTION canon.normalize_plate(p_raw text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_plate text := pg_catalog.regexp_replace(pg_catalog.upper(p_raw), '[^A-Z0-9]', '', 'g');
+    v_upper text := pg_catalog.upper(p_raw);
+    v_plate text := pg_catalog.translate(v_upper, pg_catalog.translate(v_upper, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ''), '');
 BEGIN
-    RETURN CASE WHEN v_plate ~ '[0-9]' AND v_plate !~ '^(.)\1*$' THEN v_plate END;
+    RETURN CASE WHEN pg_catalog.translate(v_plate, '0123456789', '') <> v_plate
+                     AND pg_catalog.translate(v_plate, pg_catalog.left(v_plate, 1), '') <> '' THEN v_plate END;
 END;
 $$;
 COMMENT ON FUNCTION canon.normalize_plate(text) IS 'canon.normalize_plate(p_raw text) -> text: upper-case [A-Z0-9] plate, NULL when empty or without digits';

@@ -108,6 +108,18 @@ BEGIN
             LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
             WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
         ),
+        -- first names and cars repeat across rows: each distinct value is normalized once
+        given AS MATERIALIZED (
+            SELECT g.raw, (canon.name_tokens(g.raw))[1] AS given_name
+            FROM (SELECT DISTINCT pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1) AS raw
+                  FROM changed AS c) AS g
+            WHERE g.raw IS NOT NULL
+        ),
+        cars AS MATERIALIZED (
+            SELECT g.car, canon.name_key(g.car) AS car_key
+            FROM (SELECT DISTINCT c.car FROM changed AS c) AS g
+            WHERE g.car IS NOT NULL
+        ),
         norm AS MATERIALIZED (
             SELECT c.driver_id, c.park_id, c.hire_date, c.row_hash,
                    canon.normalize_phone(c.phone) AS phone,
@@ -115,9 +127,11 @@ BEGIN
                    canon.normalize_document(c.document) AS document,
                    canon.normalize_plate(c.plate) AS plate,
                    canon.name_tokens(c.full_name) AS name_tokens,
-                   (canon.name_tokens(pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1)))[1] AS given_name,
-                   canon.name_key(c.car) AS car_key
+                   g.given_name,
+                   v.car_key
             FROM changed AS c
+            LEFT JOIN given AS g ON g.raw = pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1)
+            LEFT JOIN cars AS v ON v.car = c.car
         ),
         keyed AS (
             SELECT n.*,
@@ -128,9 +142,9 @@ BEGIN
             (driver_id, park_id, phone, license, document, license_dni, id_keys, plate, name_tokens, name_key,
              given_name, name_blocks, car_key, hire_date, row_hash, run_id, removed_at, updated_at)
         SELECT k.driver_id, k.park_id, k.phone, k.license, k.document, k.license_dni,
-               ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY['L:' || k.license, 'N:' || k.document,
-                                                                     'N:' || k.license_dni]) AS x
-                     WHERE x IS NOT NULL ORDER BY x),
+               pg_catalog.array_remove(ARRAY['L:' || k.license,  -- sorted, distinct, no NULL
+                   LEAST('N:' || k.document, 'N:' || k.license_dni),
+                   CASE WHEN k.document <> k.license_dni THEN GREATEST('N:' || k.document, 'N:' || k.license_dni) END], NULL),
                k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
                k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.hire_date, k.row_hash, v_run_id,
                NULL, pg_catalog.now()
@@ -219,6 +233,18 @@ BEGIN
             LEFT JOIN canon.lead_keys AS k ON k.source_table = s.source_table AND k.source_pk = s.source_pk
             WHERE k.row_hash IS DISTINCT FROM s.row_hash
         ),
+        -- first names and cars repeat across records: each distinct value is normalized once
+        given AS MATERIALIZED (
+            SELECT g.raw, (canon.name_tokens(g.raw))[1] AS given_name
+            FROM (SELECT DISTINCT pg_catalog.split_part(pg_catalog.btrim(c.first_name_raw), ' ', 1) AS raw
+                  FROM changed AS c) AS g
+            WHERE g.raw IS NOT NULL
+        ),
+        cars AS MATERIALIZED (
+            SELECT g.car, canon.name_key(g.car) AS car_key
+            FROM (SELECT DISTINCT pg_catalog.concat_ws(' ', c.car_brand_raw, c.car_model_raw) AS car
+                  FROM changed AS c) AS g
+        ),
         norm AS MATERIALIZED (
             SELECT c.source_table, c.source_pk, c.lead_date, c.row_hash, c.driver_id,
                    canon.normalize_phone(c.phone_raw) AS phone,
@@ -226,9 +252,11 @@ BEGIN
                    canon.normalize_document(c.document_raw) AS document,
                    canon.normalize_plate(c.plate_raw) AS plate,
                    canon.name_tokens(c.full_name_raw) AS name_tokens,
-                   (canon.name_tokens(pg_catalog.split_part(pg_catalog.btrim(c.first_name_raw), ' ', 1)))[1] AS given_name,
-                   canon.name_key(pg_catalog.concat_ws(' ', c.car_brand_raw, c.car_model_raw)) AS car_key
+                   g.given_name,
+                   v.car_key
             FROM changed AS c
+            LEFT JOIN given AS g ON g.raw = pg_catalog.split_part(pg_catalog.btrim(c.first_name_raw), ' ', 1)
+            LEFT JOIN cars AS v ON v.car = pg_catalog.concat_ws(' ', c.car_brand_raw, c.car_model_raw)
         ),
         keyed AS (
             SELECT n.*,
@@ -238,22 +266,25 @@ BEGIN
         upserted AS (
             INSERT INTO canon.lead_keys AS t
                 (source_table, source_pk, lead_date, phone, license, document, license_dni, id_keys, plate,
-                 name_tokens, name_key, given_name, name_blocks, car_key, driver_id, row_hash, run_id, updated_at)
+                 name_tokens, name_key, given_name, name_blocks, car_key, driver_id, row_hash, decided_hash, run_id,
+                 updated_at)
             SELECT k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni,
-                   ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY['L:' || k.license, 'N:' || k.document,
-                                                                         'N:' || k.license_dni]) AS x
-                         WHERE x IS NOT NULL ORDER BY x),
+                   pg_catalog.array_remove(ARRAY['L:' || k.license,  -- sorted, distinct, no NULL
+                   LEAST('N:' || k.document, 'N:' || k.license_dni),
+                   CASE WHEN k.document <> k.license_dni THEN GREATEST('N:' || k.document, 'N:' || k.license_dni) END], NULL),
                    k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
                    k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.driver_id, k.row_hash,
-                   v_run_id, pg_catalog.now()
+                   -- decided in this run (step 3 takes every row written by this run): written here rather
+                   -- than by an UPDATE of every new row (and of all its indexes) at the end
+                   k.row_hash, v_run_id, pg_catalog.now()
             FROM keyed AS k
             ON CONFLICT (source_table, source_pk) DO UPDATE
             SET lead_date = EXCLUDED.lead_date, phone = EXCLUDED.phone, license = EXCLUDED.license,
                 document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
                 plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
                 given_name = EXCLUDED.given_name, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
-                driver_id = EXCLUDED.driver_id, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
-                updated_at = EXCLUDED.updated_at
+                driver_id = EXCLUDED.driver_id, row_hash = EXCLUDED.row_hash, decided_hash = EXCLUDED.decided_hash,
+                run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
             RETURNING t.source_table
         ),
         days AS (
@@ -282,7 +313,8 @@ BEGIN
         v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_scan -> 'scanned', v_keys_changed;
 
     ---------------------------------------------------------------------------------------------------
-    -- 3. records to decide: unlinked, not RESOLVED/IGNORED, and new/changed since last decided - or
+    -- 3. records to decide: unlinked, not RESOLVED/IGNORED, and new/changed since last decided (rows
+    --    written by step 2 of this run carry decided_hash = row_hash already: run_id says so) - or
     --    still OPEN while something they could match changed (drivers, new records, operator links)
     ---------------------------------------------------------------------------------------------------
     v_universe_changed := v_drivers_changed > 0 OR v_drivers_removed > 0 OR v_keys_changed > 0
@@ -304,7 +336,7 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM canon.identity_unmatched AS u
                       WHERE u.source_table = k.source_table AND u.source_pk = k.source_pk
                         AND u.status <> 'OPEN')
-      AND (k.decided_hash IS DISTINCT FROM k.row_hash
+      AND (k.decided_hash IS DISTINCT FROM k.row_hash OR k.run_id = v_run_id
            OR (v_universe_changed AND (k.phone IS NOT NULL OR pg_catalog.cardinality(k.id_keys) > 0
                                        OR k.plate IS NOT NULL OR k.car_key IS NOT NULL
                                        OR k.driver_id IS NOT NULL)));
@@ -724,18 +756,9 @@ BEGIN
         UPDATE canon.identity_work_subject AS s
         SET evidence = pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                 'rule', s.match_rule,
-                'matched', (SELECT pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
-                                'rule', p.match_rule, 'key', p.key_kind,
-                                'value', canon.mask_identifier(p.key_value)))
-                            FROM canon.identity_work_pair AS p
-                            WHERE p.node_id = s.node_id AND p.entity = s.entity AND p.dropped IS NULL
-                              AND p.match_rule <> 'WEAK'),
+                'matched', z.matched,
                 'similarity', s.similarity,
-                'dropped', (SELECT pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
-                                'reason', p.dropped, 'candidate', p.entity,
-                                'value', canon.mask_identifier(p.key_value)))
-                            FROM canon.identity_work_pair AS p
-                            WHERE p.node_id = s.node_id AND p.dropped IS NOT NULL),
+                'dropped', z.dropped,
                 'shared_phone', CASE WHEN s.phone IS NOT NULL AND NOT s.phone_usable THEN true END,
                 'cluster', CASE WHEN s.outcome = 'CLUSTER' OR s.match_rule = 'NEW_PERSON' THEN z.size END,
                 'driver_id_unknown', CASE WHEN s.outcome = 'DRIVER_NOT_FOUND' THEN true END)),
@@ -754,8 +777,22 @@ BEGIN
                       GROUP BY p.entity
                       ORDER BY 2 DESC NULLS LAST, 1
                       LIMIT 5) AS c), '[]'::jsonb) ELSE '[]'::jsonb END
-        FROM (SELECT o.node_id, pg_catalog.count(*) OVER (PARTITION BY o.label) AS size
-              FROM canon.identity_work_subject AS o) AS z
+        FROM (SELECT o.node_id, pg_catalog.count(*) OVER (PARTITION BY o.label) AS size, m.matched, d.dropped
+              FROM canon.identity_work_subject AS o
+              -- one grouped pass over the pairs instead of two sub-queries per record
+              LEFT JOIN (SELECT p.node_id, pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
+                                    'rule', p.match_rule, 'key', p.key_kind,
+                                    'value', canon.mask_identifier(p.key_value))) AS matched
+                         FROM canon.identity_work_pair AS p
+                         JOIN canon.identity_work_subject AS o2 ON o2.node_id = p.node_id AND o2.entity = p.entity
+                         WHERE p.dropped IS NULL AND p.match_rule <> 'WEAK'
+                         GROUP BY p.node_id) AS m ON m.node_id = o.node_id
+              LEFT JOIN (SELECT p.node_id, pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
+                                    'reason', p.dropped, 'candidate', p.entity,
+                                    'value', canon.mask_identifier(p.key_value))) AS dropped
+                         FROM canon.identity_work_pair AS p
+                         WHERE p.dropped IS NOT NULL
+                         GROUP BY p.node_id) AS d ON d.node_id = o.node_id) AS z
         WHERE z.node_id = s.node_id;
 
         -----------------------------------------------------------------------------------------------

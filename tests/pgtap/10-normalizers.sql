@@ -1,6 +1,6 @@
 -- Normalizers (DOMAIN §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
 BEGIN;
-SELECT plan(53);
+SELECT plan(57);
 
 -- shape
 SELECT has_function('canon', 'normalize_phone', ARRAY['text'], 'canon.normalize_phone(text) exists');
@@ -77,5 +77,43 @@ SELECT is(canon.name_similarity('{}'::text[], ARRAY['JUAN']), 0::numeric, 'simil
 -- masking
 SELECT is(canon.mask_identifier('987654321'), '******321', 'mask: only the last 3 characters shown');
 SELECT is(canon.mask_identifier('Q40123456'), '******456', 'mask: licences too');
+-- the regexp-free normalizers give exactly what the former regular expressions gave (reference
+-- expressions below), on every character up to U+02FF in several contexts and on hostile strings
+CREATE TEMP TABLE normalizer_inputs AS
+SELECT x.v
+FROM pg_catalog.generate_series(1, 767) AS g,
+     LATERAL (VALUES (chr(g)), (chr(g) || chr(g)), ('9' || chr(g) || '87654321'), ('A' || chr(g) || 'b1'),
+                     ('51' || chr(g) || '987654321'), (chr(g) || '1234567'), (chr(g) || chr(g) || '9')) AS x (v)
+UNION ALL
+SELECT chr(c) || s
+FROM unnest(ARRAY[7838, 304, 305, 383, 8490, 8544, 65313, 65297, 1632, 178, 128512, 8203, 65279, 12288, 160]) AS c,
+     unnest(ARRAY['', '1', 'ab12', ' 9 8 7 6 5 4 3 2 1', 'ǅ']) AS s
+UNION ALL
+SELECT unnest(ARRAY['', ' ', E'\n', E'\t9\n87654321', '999999999', '51999999999', '5198765432', '519876543210',
+    '0000000', '1111111', '123456789012', '1234567890123', 'Q00000000', 'AAAAAA', '111111', 'A1', '1', 'ßtraße1',
+    '١٢٣٤٥٦٧٨٩', '９８７６５４３２１', 'Ⅻ 12', 'ǆ1', repeat('9', 300)]);
+SELECT is_empty($$
+    SELECT v FROM (SELECT v, CASE WHEN length(d) = 11 AND d LIKE '51%' THEN substr(d, 3) ELSE d END AS d
+                   FROM (SELECT v, regexp_replace(v, '[^0-9]', '', 'g') AS d FROM normalizer_inputs) AS r) AS p
+    WHERE canon.normalize_phone(v) IS DISTINCT FROM CASE WHEN d ~ '^9[0-9]{8}$' AND d <> '999999999' THEN d END$$,
+    'phone: same output as the regexp definition on hostile input');
+SELECT is_empty($$
+    SELECT v FROM (SELECT v, CASE WHEN length(d) = 7 THEN '0' || d ELSE d END AS d
+                   FROM (SELECT v, regexp_replace(v, '[^0-9]', '', 'g') AS d FROM normalizer_inputs) AS r) AS p
+    WHERE canon.normalize_document(v) IS DISTINCT FROM
+          CASE WHEN d !~ '^[0-9]{8,12}$' OR d ~ '^(.)\1*$' OR d IN ('12345678', '123456789', '87654321', '01234567')
+               THEN NULL ELSE d END$$,
+    'document: same output as the regexp definition on hostile input');
+SELECT is_empty($$
+    SELECT v FROM (SELECT v, u, regexp_replace(u, '[^0-9]', '', 'g') AS d
+                   FROM (SELECT v, regexp_replace(upper(v), '[^A-Z0-9]', '', 'g') AS u FROM normalizer_inputs) AS r) AS p
+    WHERE canon.normalize_license(v) IS DISTINCT FROM
+          CASE WHEN d = '' OR d ~ '^(.)\1*$' OR d IN ('12345678', '123456789', '87654321') THEN NULL ELSE u END$$,
+    'license: same output as the regexp definition on hostile input');
+SELECT is_empty($$
+    SELECT v FROM (SELECT v, regexp_replace(upper(v), '[^A-Z0-9]', '', 'g') AS u FROM normalizer_inputs) AS p
+    WHERE canon.normalize_plate(v) IS DISTINCT FROM CASE WHEN u ~ '[0-9]' AND u !~ '^(.)\1*$' THEN u END$$,
+    'plate: same output as the regexp definition on hostile input');
+
 SELECT * FROM finish();
 ROLLBACK;
