@@ -65,6 +65,10 @@ def bench(scale):
     with psycopg.connect(url, autocommit=True) as conn:
         t_catch, _ = timed(conn, "CALL ops.run_pipeline()")
         t_pipe, _ = timed(conn, "CALL ops.run_pipeline()")
+        steps = conn.execute("SELECT string_agg(format('%s %ss', s ->> 'step', s ->> 'seconds'), ', ') "
+                             "FROM ops.run_log, jsonb_array_elements(details -> 'steps') AS s "
+                             "WHERE run_id = (SELECT max(run_id) FROM ops.run_log WHERE job = 'run_pipeline')"
+                             ).fetchone()[0]
     print(f"\nscale {scale}: {n_valid} valid lead rows, lead dates {lo}..{hi} (generated in {t_gen:.1f} s)")
     print(f"  {'bare INSERT ... SELECT':34} {t_bare:8.2f} s  {n_valid / t_bare:10.0f} rows/s")
     print(f"  {'backfill (populate, identity in)':34} {t_fill:8.2f} s  {n_valid / t_fill:10.0f} rows/s"
@@ -72,6 +76,7 @@ def bench(scale):
     print(f"  {'no-op re-run':34} {t_noop:8.2f} s  {'':10}        ratio to backfill {t_noop / t_fill:5.1%}  (target <= 10 %)")
     print(f"  {'run_pipeline catch-up':34} {t_catch:8.2f} s")
     print(f"  {'run_pipeline, nothing new':34} {t_pipe:8.2f} s  (target < 1 s at scale 1000)")
+    print(f"    steps: {steps}")
     print(f"  {'backfill backend VmHWM':34} {hwm / 1024 if hwm else float('nan'):8.0f} MiB  (target < 1024 MiB)")
     sh(ROOT / "tools" / "pgcluster", "remove", "bench")
 

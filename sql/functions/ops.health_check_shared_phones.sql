@@ -1,5 +1,6 @@
--- Check shared_phones: phones (canon.normalize_phone of lead and driver records) shared by more
--- persons than max_phone_group_size. Identity already ignores them; the check says how much of the
+-- Check shared_phones: phones (the normalized keys identity keeps in canon.lead_keys and
+-- canon.drivers_index, so no raw row is re-read or re-normalized) shared by more persons than
+-- max_phone_group_size. Identity already ignores them; the check says how much of the
 -- lead flow they touch (a scout typing his own phone, a family): WARN when lead records carrying one
 -- exceed health_shared_phone_pct % of leads, CRIT at 2x. Phones are shown masked to their last 3 digits.
 CREATE OR REPLACE FUNCTION ops.health_check_shared_phones()
@@ -13,13 +14,12 @@ AS $$
                ops.get_setting('health_shared_phone_pct')::numeric AS pct
     ),
     records AS (
-        SELECT canon.normalize_phone(l.phone_raw) AS phone, l.source_table, l.source_pk, true AS is_lead
-        FROM observational.v_source_leads AS l
-        WHERE l.reject_reason IS NULL AND l.phone_raw IS NOT NULL
+        SELECT k.phone, k.source_table, k.source_pk, true AS is_lead
+        FROM canon.lead_keys AS k
         UNION ALL
-        SELECT canon.normalize_phone(d.phone), 'drivers', d.driver_id, false
-        FROM public.drivers AS d
-        WHERE d.phone IS NOT NULL
+        SELECT d.phone, 'drivers', d.driver_id, false
+        FROM canon.drivers_index AS d
+        WHERE d.removed_at IS NULL
     ),
     phones AS (
         SELECT r.phone, pg_catalog.count(DISTINCT k.person_key) AS persons,
