@@ -135,7 +135,7 @@ BEGIN
         ),
         keyed AS (
             SELECT n.*,
-                   CASE WHEN n.license ~ '^[A-Z]?[0-9]{7,8}$' THEN canon.normalize_document(n.license) END AS license_dni
+                   canon.license_dni(n.license) AS license_dni
             FROM norm AS n
         )
         INSERT INTO canon.drivers_index AS i
@@ -260,7 +260,7 @@ BEGIN
         ),
         keyed AS (
             SELECT n.*,
-                   CASE WHEN n.license ~ '^[A-Z]?[0-9]{7,8}$' THEN canon.normalize_document(n.license) END AS license_dni
+                   canon.license_dni(n.license) AS license_dni
             FROM norm AS n
         ),
         upserted AS (

@@ -1,6 +1,6 @@
 -- Normalizers (DOMAIN §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
 BEGIN;
-SELECT plan(57);
+SELECT plan(60);
 
 -- shape
 SELECT has_function('canon', 'normalize_phone', ARRAY['text'], 'canon.normalize_phone(text) exists');
@@ -114,6 +114,10 @@ SELECT is_empty($$
     SELECT v FROM (SELECT v, regexp_replace(upper(v), '[^A-Z0-9]', '', 'g') AS u FROM normalizer_inputs) AS p
     WHERE canon.normalize_plate(v) IS DISTINCT FROM CASE WHEN u ~ '[0-9]' AND u !~ '^(.)\1*$' THEN u END$$,
     'plate: same output as the regexp definition on hostile input');
+
+SELECT is(canon.license_dni('Q40718263'), '40718263', 'license_dni: letter + 8 digits carries the DNI');
+SELECT is(canon.license_dni('Q4071826'), '04071826', 'license_dni: 7 digits get the lost leading zero');
+SELECT is(canon.license_dni('AB1234567'), NULL, 'license_dni: two letters are not a Peruvian licence');
 
 SELECT * FROM finish();
 ROLLBACK;
