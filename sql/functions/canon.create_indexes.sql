@@ -1,0 +1,32 @@
+-- Re-create the indexes canon.drop_secondary_indexes dropped, from the definitions it returned
+-- (pg_get_indexdef output: schema-qualified, identifiers quoted by PostgreSQL itself). Only the
+-- package owner may run it (see grants.sql). Returns how many indexes were built.
+CREATE OR REPLACE FUNCTION canon.create_indexes(p_definitions text[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_definition text;
+    v_built integer := 0;
+BEGIN
+    IF p_definitions IS NULL THEN
+        RAISE EXCEPTION 'create_indexes needs the index definitions'
+            USING ERRCODE = '22004',
+                  DETAIL = 'p_definitions is NULL.',
+                  HINT = 'Pass what canon.drop_secondary_indexes returned.';
+    END IF;
+    FOREACH v_definition IN ARRAY p_definitions LOOP
+        IF v_definition !~ '^CREATE (UNIQUE )?INDEX ' THEN
+            RAISE EXCEPTION 'not an index definition'
+                USING ERRCODE = '22023',
+                      DETAIL = 'Each element must be the pg_get_indexdef() text of an index.',
+                      HINT = 'Pass what canon.drop_secondary_indexes returned, unchanged.';
+        END IF;
+        EXECUTE v_definition;
+        v_built := v_built + 1;
+    END LOOP;
+    RETURN v_built;
+END;
+$$;
+COMMENT ON FUNCTION canon.create_indexes(text[]) IS 'canon.create_indexes(p_definitions text[]) -> integer: build the indexes canon.drop_secondary_indexes dropped';
