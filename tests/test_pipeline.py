@@ -143,6 +143,8 @@ def test_a_real_pg_cron_job_runs_the_pipeline(db_url):
             # A failing run: its error text, as pg_cron stores it, must not hold a raw phone.
             last = conn.execute("SELECT max(runid) FROM cron.job_run_details WHERE jobid = %s", (job,)).fetchone()[0]
             conn.execute("UPDATE ops.settings SET value = '987654321x' WHERE key = 'lookback_days'")
+            # published at once, so the next run cannot take the fast path past the changed setting
+            conn.execute("SELECT pg_stat_force_next_flush()")
             deadline = time.time() + 75
             failed = None
             while time.time() < deadline and failed is None:
