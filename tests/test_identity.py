@@ -50,12 +50,14 @@ def test_quality_on_scale_1(sample_db):
     with psycopg.connect(url) as c:
         precision, recall = c.execute(QUALITY).fetchone()
     assert precision >= 0.99, f"pairwise precision {precision:.4f}"
-    # measured 0.914 at scale 1: floor against regressions; the 0.95 target is the xfail test below
-    assert recall >= 0.90, f"pairwise recall {recall:.4f}"
+    # measured 0.918 at scale 1 (0.902 before the shared-phone, weak-candidate and driver-grouping
+    # fixes): floor against regressions; the 0.95 target is the xfail test below
+    assert recall >= 0.91, f"pairwise recall {recall:.4f}"
 
 
-@pytest.mark.xfail(reason="recall target 0.95 not reached yet: name-only scouting records (no phone, "
-                          "licence, document or plate) have no DOMAIN §3 rule and stay MISSING_IDENTIFIERS",
+@pytest.mark.xfail(reason="recall target 0.95 not reachable within DOMAIN §3 on this data: about two thirds "
+                          "of the missed pairs share only a name (no DOMAIN rule) and a tenth involve rows "
+                          "rejected for a missing lead date; the best DOMAIN-compliant recall here is ~0.92",
                    strict=False)
 def test_recall_target_on_scale_1(sample_db):
     url, _ = sample_db

@@ -254,3 +254,20 @@ def test_the_snapshot_of_a_skipped_run_still_reports_a_stall(fast_db):
             assert status == "CRIT" and "events max none" in observed, observed
             assert snapshot[("event_date_gaps", source)][0] == "CRIT"
         assert "CRIT  events_behind_source / module_ct_cabinet_leads" in conn.execute("SELECT ops.diagnose()").fetchone()[0]
+
+
+def test_every_raw_table_and_every_permanent_package_table_is_an_input(fast_db):
+    """A table missing from the fingerprint would be a change no run ever notices before the safety
+    net: the set is exact - the seven raw tables of the contract and every permanent package table but
+    the logs and the fast path's own state."""
+    with psycopg.connect(fast_db, autocommit=True) as conn:
+        inputs = {r[0] for r in conn.execute("SELECT jsonb_object_keys(ops.pipeline_inputs() -> 'tables')")}
+        package = {r[0] for r in conn.execute("""
+            SELECT c.oid::regclass::text FROM pg_class c
+             WHERE c.relnamespace IN ('canon'::regnamespace, 'observational'::regnamespace, 'ops'::regnamespace)
+               AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p' AND NOT c.relispartition""")}
+    raw = {f"public.{t}" for t in ("module_ct_cabinet_leads", "module_ct_scouting_daily", "module_ct_migrations",
+                                   "drivers", "summary_daily", "module_ct_cabinet_payments",
+                                   "module_ct_scouts_list")}
+    excluded = {"ops.run_log", "ops.health_history", "ops.pipeline_state", "ops.health_check_cache"}
+    assert inputs == raw | (package - excluded)

@@ -11,8 +11,8 @@ DECLARE
     v_name text := pg_catalog.left(p_raw, 200);
 BEGIN
     -- translate() costs 10 us on a name (it searches the 53 accented letters for every character):
-    -- only names with a non-ASCII character (more bytes than characters) need it
-    IF pg_catalog.octet_length(v_name) <> pg_catalog.length(v_name) THEN
+    -- only names with a non-ASCII character need it
+    IF v_name OPERATOR(pg_catalog.~) '[^\x01-\x7F]' THEN
         v_name := pg_catalog.translate(v_name,
                       'ÁÀÂÄÃÅáàâäãåÉÈÊËéèêëÍÌÎÏíìîïÓÒÔÖÕóòôöõÚÙÛÜúùûüÑñÇçÝýÿ',
                       'AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuNnCcYyy');

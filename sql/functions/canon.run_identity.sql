@@ -9,7 +9,8 @@ CREATE OR REPLACE FUNCTION canon.run_identity(p_date_from date, p_date_to date)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 -- SECURITY DEFINER: the run empties (TRUNCATE) and ANALYZEs its unlogged work tables, which only their
--- owner may do; the job and writer roles call it. search_path is pinned, nothing dynamic is executed.
+-- owner may do; the job and writer roles call it. search_path is pinned, the only dynamic SQL is the index
+-- DDL of canon.drop_secondary_indexes / canon.create_indexes on a first load.
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off  -- the cost of the big set-based statements makes JIT compile for seconds (measured)
@@ -31,6 +32,7 @@ DECLARE
     v_subjects integer;
     v_rows bigint;
     v_iterations integer := 0;
+    v_group_iterations integer := 0;
     v_sources jsonb;
     v_rules jsonb;
     v_reasons jsonb;
@@ -398,11 +400,17 @@ BEGIN
             SELECT DISTINCT h.phone, h.person_key IS NOT NULL AS linked, h.name_key, h.name_tokens
             FROM holders AS h WHERE h.name_key IS NOT NULL
         ),
+        -- a phone behind more than 4 x max_phone_group_size distinct names is shared whatever their
+        -- spellings: every name counts, without the pairwise comparison (quadratic on placeholder phones)
+        sizes AS (
+            SELECT n.phone, pg_catalog.count(DISTINCT n.name_key) AS names FROM names AS n GROUP BY n.phone
+        ),
         loose_persons AS (
             SELECT n.phone, pg_catalog.count(*) AS persons
             FROM names AS n
+            JOIN sizes AS z ON z.phone = n.phone
             WHERE NOT n.linked
-              AND NOT EXISTS (
+              AND (z.names > 4 * v_max_group OR NOT EXISTS (
                   SELECT 1 FROM names AS m
                   WHERE m.phone = n.phone
                     AND (m.linked OR (m.name_key <> n.name_key
@@ -410,7 +418,7 @@ BEGIN
                                            OR (pg_catalog.cardinality(m.name_tokens) = pg_catalog.cardinality(n.name_tokens)
                                                AND m.name_key < n.name_key))))
                     AND (m.name_key = n.name_key
-                         OR canon.name_similarity(m.name_tokens, n.name_tokens) >= v_threshold))
+                         OR canon.name_similarity(m.name_tokens, n.name_tokens) >= v_threshold)))
             GROUP BY n.phone
         ),
         groups AS (
@@ -723,7 +731,16 @@ BEGIN
         JOIN canon.identity_work_pair AS p ON p.node_id = s.node_id AND p.dropped IS NULL
              AND p.match_rule IN ('R1_PHONE_EXACT', 'R2_LICENSE_EXACT') AND p.entity <> s.entity
         JOIN canon.identity_work_entity AS e2 ON e2.entity = p.entity AND e2.driver_id IS NOT NULL
+        -- the two drivers must be compatible with each other, not only with the record: a shared
+        -- licence/document, or (one side without any) similar names that do not conflict. A phone
+        -- shared by father and son (two documents) never joins them
+        JOIN canon.drivers_index AS d1 ON d1.driver_id = e1.driver_id
+        JOIN canon.drivers_index AS d2 ON d2.driver_id = e2.driver_id
         WHERE s.outcome = 'LINK'
+          AND (d1.id_keys && d2.id_keys
+               OR (NOT (pg_catalog.cardinality(d1.id_keys) > 0 AND pg_catalog.cardinality(d2.id_keys) > 0)
+                   AND NOT canon.names_conflict(d1.name_tokens, d2.name_tokens, d1.given_name, d2.given_name, v_threshold)
+                   AND canon.name_similarity(d1.name_tokens, d2.name_tokens) >= v_threshold))
         UNION
         SELECT a.node_id, b.node_id, 'ENTITY'
         FROM (SELECT e.node_id, k.key
@@ -738,7 +755,7 @@ BEGIN
         INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
         SELECT e.node_b, e.node_a, e.match_rule FROM canon.identity_work_edge AS e WHERE e.match_rule = 'ENTITY';
         LOOP
-            v_iterations := v_iterations + 1;
+            v_group_iterations := v_group_iterations + 1;
             WITH best AS (
                 SELECT e.node_a, pg_catalog.min(n.label) AS label
                 FROM canon.identity_work_edge AS e
@@ -752,8 +769,8 @@ BEGIN
             WHERE b.node_a = n.node_id AND b.label < n.label;
             GET DIAGNOSTICS v_rows = ROW_COUNT;
             EXIT WHEN v_rows = 0;
-            IF v_iterations >= 1000 THEN
-                RAISE EXCEPTION 'identity driver grouping did not converge in % iterations', v_iterations
+            IF v_group_iterations >= 1000 THEN
+                RAISE EXCEPTION 'identity driver grouping did not converge in % iterations', v_group_iterations
                     USING ERRCODE = 'P0001',
                           DETAIL = 'Label propagation over the unlinked drivers of this run kept changing labels.',
                           HINT = 'Report this run_id to the package maintainers; rerun with a shorter date range.';
@@ -804,8 +821,7 @@ BEGIN
 
         WITH components AS (
             SELECT n.label, pg_catalog.count(DISTINCT COALESCE(e.person_key, e.new_person_key)) AS entities,
-                   pg_catalog.min(e.node_id) AS entity_node,
-                   pg_catalog.count(*) AS size
+                   pg_catalog.min(e.node_id) AS entity_node
             FROM canon.identity_work_node AS n
             LEFT JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id
             GROUP BY n.label
@@ -822,7 +838,9 @@ BEGIN
         ),
         decided AS (
             SELECT s.node_id, n.label, c.entities, f.person_key AS fresh_key, v.match_rule AS via_rule,
-                   (c.size = 1 AND s.outcome = 'NONE'
+                   -- weak candidates and no entity reached through the cluster: the record stays
+                   -- WEAK_MATCH_ONLY (DOMAIN §3) rather than found a new person beside its candidate
+                   (c.entities = 0 AND s.outcome = 'NONE'
                     AND EXISTS (SELECT 1 FROM canon.identity_work_pair AS p
                                 WHERE p.node_id = s.node_id AND p.match_rule = 'WEAK')) AS weak_alone,
                    own.person_key AS own_person, own.new_person_key AS own_new,

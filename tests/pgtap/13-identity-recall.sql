@@ -1,0 +1,72 @@
+-- canon.run_identity: the recall fixes (shared-phone guard and name variants, weak candidates with a
+-- strong key, one human's driver rows in two parks) and the precision guards kept beside them, April 2024.
+BEGIN;
+SET client_min_messages = warning;
+SELECT plan(10);
+
+-- shape
+SELECT has_function('canon', 'drop_secondary_indexes', ARRAY['regclass'], 'canon.drop_secondary_indexes(regclass) exists');
+SELECT has_function('canon', 'create_indexes', ARRAY['text[]'], 'canon.create_indexes(text[]) exists');
+SELECT ok(NOT has_function_privilege('lead_attribution_job', 'canon.drop_secondary_indexes(regclass)', 'EXECUTE')
+          AND NOT has_function_privilege('lead_attribution_writer', 'canon.create_indexes(text[])', 'EXECUTE'),
+          'only the owner may drop and build identity indexes');
+
+-- fixtures
+INSERT INTO public.drivers (driver_id, park_id, first_name, last_name, full_name, phone, license_number,
+                            document_number, car_brand, car_model, car_number, hire_date) VALUES
+    ('r-w1', '08e20910d81d42658d4334d3f6d10ac0', 'Alberto', 'Quispe Mamani', 'QUISPE MAMANI ALBERTO', NULL, NULL, NULL, NULL, NULL, 'WKP101', '2024-01-10'),
+    ('r-w2', '08e20910d81d42658d4334d3f6d10ac0', 'Roberto', 'Quispe Lopez', 'QUISPE LOPEZ ROBERTO', NULL, NULL, '40000401', NULL, NULL, NULL, '2024-04-02'),
+    ('r-g1', '08e20910d81d42658d4334d3f6d10ac0', 'Pedro', 'Vilca Ramos', 'VILCA RAMOS PEDRO', '987665003', NULL, '40000503', NULL, NULL, NULL, '2024-04-01'),
+    ('r-g2', 'otherpark', 'Pedro', 'Vilca Ramos', 'VILCA RAMOS PEDRO', '987665004', NULL, '40000503', NULL, NULL, NULL, '2022-05-01'),
+    ('r-f1', '08e20910d81d42658d4334d3f6d10ac0', 'Juan', 'Perez Garcia', 'PEREZ GARCIA JUAN', '987662001', 'Q40000301', '40000301', NULL, NULL, NULL, '2024-03-01'),
+    ('r-f2', 'otherpark', 'Juan', 'Perez Lopez', 'PEREZ LOPEZ JUAN', '987662001', 'Q40000302', '40000302', NULL, NULL, NULL, '2021-03-01');
+
+INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, first_name, middle_name, last_name,
+                                            park_phone, asset_plate_number, asset_model) VALUES
+    (920001, 'r-c1', '2024-04-03 10:00', 'Roberto', NULL, 'Quispe López', '987664001', 'WKP-101', NULL),
+    (920002, 'r-c2', '2024-04-04 10:00', 'Pedro', NULL, 'Vilca Ramos', '987665003', NULL, NULL),
+    (920003, 'r-c3', '2024-04-05 10:00', 'Pedro', NULL, 'Vilca Ramos', '987665004', NULL, NULL),
+    (920004, 'r-c4', '2024-04-06 10:00', 'Juan', NULL, 'Pérez', '987662001', NULL, NULL);
+
+INSERT INTO public.module_ct_scouting_daily (id, registration_date, scout_id, driver_name, driver_phone,
+                                             driver_license, driver_document) VALUES
+    (920001, '2024-04-02', 1, 'ANTONIO HENRY HUARCAYA TORRES', '987663001', NULL, NULL),
+    (920002, '2024-04-03', 1, 'HENRY HUARCAYA TORRES', '987663001', NULL, NULL),
+    (920003, '2024-04-04', 1, 'ANTONIO HUARCAYA TORRES', '987663001', NULL, NULL),
+    (920004, '2024-04-05', 1, 'ANTONIO HENRY HUARCAYA', '987663001', NULL, NULL),
+    (920005, '2024-04-03', 1, 'ROBERTO QUISPE LOPEZ', '987664001', NULL, '40000401'),
+    (920006, '2024-04-06', 1, 'JUAN PEREZ LOPEZ', '987662001', NULL, '40000302');
+
+CREATE TEMP TABLE t_run AS SELECT canon.run_identity('2024-04-01', '2024-04-30') AS result;
+CREATE TEMP VIEW t_link AS SELECT l.source_table, l.source_pk, l.person_key, l.match_rule FROM canon.identity_links AS l;
+CREATE TEMP VIEW t_queue AS SELECT u.source_table, u.source_pk, u.reason_code FROM canon.identity_unmatched AS u;
+
+-- shared-phone guard: four spellings of one human are one holder, not four
+SELECT ok((SELECT count(*) = 4 AND count(DISTINCT person_key) = 1 FROM t_link
+           WHERE source_table = 'module_ct_scouting_daily' AND source_pk IN ('920001', '920002', '920003', '920004')),
+          'name variants of one human behind one phone: the phone stays usable and they are one person');
+SELECT is_empty($$SELECT 1 FROM t_queue WHERE source_table = 'module_ct_scouting_daily'
+                  AND source_pk IN ('920001', '920002', '920003', '920004')$$,
+                'none of the variants is queued as a shared phone');
+
+-- weak candidate + strong key: the phone reaches a record linked by document
+SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 'r-c1'$$,
+                  $$SELECT 'R1_PHONE_EXACT'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 'r-w2'$$,
+                  'a record whose only candidate is weak joins, by its phone, the person of a record linked in the same run');
+SELECT is_empty($$SELECT 1 FROM t_queue WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 'r-c1'$$,
+                'and it is not left in the queue as WEAK_MATCH_ONLY');
+
+-- driver grouping: one document in two parks is one human; two documents on one phone are two
+SELECT ok((SELECT count(*) = 4 AND count(DISTINCT person_key) = 1 FROM t_link
+           WHERE (source_table, source_pk) IN (('drivers', 'r-g1'), ('drivers', 'r-g2'),
+                 ('module_ct_cabinet_leads', 'r-c2'), ('module_ct_cabinet_leads', 'r-c3'))),
+          'a human''s target-park and other-park driver rows (same document) and their leads are one new person');
+SELECT isnt((SELECT person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 'r-f1'),
+            (SELECT person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 'r-f2'),
+            'father and son (same given name, one phone, two documents) stay two persons');
+SELECT results_eq($$SELECT person_key FROM t_link WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '920006'$$,
+                  $$SELECT person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 'r-f2'$$,
+                  'the registration carrying the son''s document is the son''s person');
+
+SELECT * FROM finish();
+ROLLBACK;
