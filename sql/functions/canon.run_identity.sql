@@ -401,24 +401,35 @@ BEGIN
             FROM holders AS h WHERE h.name_key IS NOT NULL
         ),
         -- a phone behind more than 4 x max_phone_group_size distinct names is shared whatever their
-        -- spellings: every name counts, without the pairwise comparison (quadratic on placeholder phones)
+        -- spellings: every name counts, without the pairwise comparison (quadratic on placeholder phones).
+        -- Two branches, so that each NOT EXISTS stays an anti-join (OR-ed with another test, it became
+        -- a sub-plan scanning every name for every name: 147 s at scale 10, measured)
         sizes AS (
-            SELECT n.phone, pg_catalog.count(DISTINCT n.name_key) AS names FROM names AS n GROUP BY n.phone
+            SELECT n.phone, pg_catalog.count(DISTINCT n.name_key) > 4 * v_max_group AS crowded
+            FROM names AS n GROUP BY n.phone
+        ),
+        few AS MATERIALIZED (
+            SELECT n.* FROM names AS n JOIN sizes AS z ON z.phone = n.phone WHERE NOT z.crowded
         ),
         loose_persons AS (
             SELECT n.phone, pg_catalog.count(*) AS persons
             FROM names AS n
             JOIN sizes AS z ON z.phone = n.phone
+            WHERE NOT n.linked AND z.crowded
+            GROUP BY n.phone
+            UNION ALL
+            SELECT n.phone, pg_catalog.count(*)
+            FROM few AS n
             WHERE NOT n.linked
-              AND (z.names > 4 * v_max_group OR NOT EXISTS (
-                  SELECT 1 FROM names AS m
+              AND NOT EXISTS (
+                  SELECT 1 FROM few AS m
                   WHERE m.phone = n.phone
                     AND (m.linked OR (m.name_key <> n.name_key
                                       AND (pg_catalog.cardinality(m.name_tokens) > pg_catalog.cardinality(n.name_tokens)
                                            OR (pg_catalog.cardinality(m.name_tokens) = pg_catalog.cardinality(n.name_tokens)
                                                AND m.name_key < n.name_key))))
                     AND (m.name_key = n.name_key
-                         OR canon.name_similarity(m.name_tokens, n.name_tokens) >= v_threshold)))
+                         OR canon.name_similarity(m.name_tokens, n.name_tokens) >= v_threshold))
             GROUP BY n.phone
         ),
         groups AS (
