@@ -765,28 +765,7 @@ BEGIN
           ON b.key = a.key AND b.node_id <> a.node_id;
         INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
         SELECT e.node_b, e.node_a, e.match_rule FROM canon.identity_work_edge AS e WHERE e.match_rule = 'ENTITY';
-        LOOP
-            v_group_iterations := v_group_iterations + 1;
-            WITH best AS (
-                SELECT e.node_a, pg_catalog.min(n.label) AS label
-                FROM canon.identity_work_edge AS e
-                JOIN canon.identity_work_node AS n ON n.node_id = e.node_b
-                WHERE e.match_rule = 'ENTITY'
-                GROUP BY e.node_a
-            )
-            UPDATE canon.identity_work_node AS n
-            SET label = b.label
-            FROM best AS b
-            WHERE b.node_a = n.node_id AND b.label < n.label;
-            GET DIAGNOSTICS v_rows = ROW_COUNT;
-            EXIT WHEN v_rows = 0;
-            IF v_group_iterations >= 1000 THEN
-                RAISE EXCEPTION 'identity driver grouping did not converge in % iterations', v_group_iterations
-                    USING ERRCODE = 'P0001',
-                          DETAIL = 'Label propagation over the unlinked drivers of this run kept changing labels.',
-                          HINT = 'Report this run_id to the package maintainers; rerun with a shorter date range.';
-            END IF;
-        END LOOP;
+        v_group_iterations := canon.propagate_labels('ENTITY');
         -- a new person for every unlinked driver some record links to (one per group of drivers of one
         -- human), and (below) for every cluster of records without any entity
         WITH grp AS (
@@ -804,29 +783,8 @@ BEGIN
         DELETE FROM canon.identity_work_edge AS e WHERE e.match_rule = 'ENTITY';
         UPDATE canon.identity_work_node AS n SET label = n.node_id WHERE n.label <> n.node_id;
 
-        -- label propagation: each iteration gives every node the smallest label of its neighbours;
-        -- converges in (longest shortest path) iterations; the loop is over iterations, not rows
-        LOOP
-            v_iterations := v_iterations + 1;
-            WITH best AS (
-                SELECT e.node_a, pg_catalog.min(n.label) AS label
-                FROM canon.identity_work_edge AS e
-                JOIN canon.identity_work_node AS n ON n.node_id = e.node_b
-                GROUP BY e.node_a
-            )
-            UPDATE canon.identity_work_node AS n
-            SET label = b.label
-            FROM best AS b
-            WHERE b.node_a = n.node_id AND b.label < n.label;
-            GET DIAGNOSTICS v_rows = ROW_COUNT;
-            EXIT WHEN v_rows = 0;
-            IF v_iterations >= 1000 THEN
-                RAISE EXCEPTION 'identity clustering did not converge in % iterations', v_iterations
-                    USING ERRCODE = 'P0001',
-                          DETAIL = 'Label propagation over the records of this run kept changing labels.',
-                          HINT = 'Report this run_id to the package maintainers; rerun with a shorter date range.';
-            END IF;
-        END LOOP;
+        -- connected components of the records and entities (every edge left: the ENTITY ones are gone)
+        v_iterations := canon.propagate_labels(NULL);
         RAISE NOTICE 'run_identity % (% s): clustering converged after % iterations', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_iterations;
 
 
