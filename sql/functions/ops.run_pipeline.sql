@@ -69,10 +69,9 @@ BEGIN
     BEGIN
         v_plan := ops.pipeline_plan(p_full, v_run_id);  -- NULL: 22004, logged as a failed run
         v_skip := v_plan ->> 'mode' = 'skip';
-        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'seconds',
-            pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - v_step_started), 3),
-            'result', pg_catalog.jsonb_build_object('mode', v_plan -> 'mode', 'reason', v_plan -> 'reason',
-                                                    'changed', v_plan -> 'changed'));
+        v_steps := v_steps || ops.pipeline_step(v_step, v_step_started,
+            pg_catalog.jsonb_build_object('mode', v_plan -> 'mode', 'reason', v_plan -> 'reason',
+                                          'changed', v_plan -> 'changed'));
         UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
@@ -100,8 +99,7 @@ BEGIN
                 GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
             END;
             EXIT WHEN v_sqlstate IS NOT NULL;
-            v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'seconds',
-                pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - v_step_started), 3), 'result', v_result);
+            v_steps := v_steps || ops.pipeline_step(v_step, v_step_started, v_result);
             UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
             COMMIT;  -- each range is its own transaction: a later failure keeps what is done
         END LOOP;
@@ -116,8 +114,7 @@ BEGIN
             END;
         END IF;
         IF v_sqlstate IS NULL THEN
-            v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'seconds',
-                pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - v_step_started), 3), 'result', v_result);
+            v_steps := v_steps || ops.pipeline_step(v_step, v_step_started, v_result);
             UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
             COMMIT;
         END IF;
@@ -140,8 +137,7 @@ BEGIN
         END;
     END IF;
     IF v_sqlstate IS NULL THEN
-        v_steps := v_steps || pg_catalog.jsonb_build_object('step', v_step, 'seconds',
-            pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - v_step_started), 3), 'result', v_result);
+        v_steps := v_steps || ops.pipeline_step(v_step, v_step_started, v_result);
     END IF;
 
     IF v_sqlstate IS NOT NULL THEN
