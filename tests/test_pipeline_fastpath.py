@@ -15,20 +15,16 @@ import time
 import psycopg
 import pytest
 
-from conftest import migrate
-from test_pipeline import count_events, seed_leads
+from test_pipeline import count_events, pipeline_db  # noqa: F401 (pipeline_db is a fixture)
 
 CABINET = "public.module_ct_cabinet_leads"
 SCOUTING = "public.module_ct_scouting_daily"
 
 
 @pytest.fixture
-def fast_db(fresh_db):
-    url = fresh_db("fast")
-    migrate(url)
-    with psycopg.connect(url, autocommit=True) as conn:
-        seed_leads(conn)
-    return url
+def fast_db(pipeline_db):
+    """The database of test_pipeline: migrated, 400 seeded leads, no run yet."""
+    return pipeline_db
 
 
 def call_pipeline(url, full=False):
