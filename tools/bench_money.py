@@ -16,14 +16,13 @@ Usage: tools/bench_money [scale] [--keep] [--direct-events] [--cluster=NAME]
   --direct-events skips populate_lead_events; --cluster names the throwaway cluster (default moneybench)
 """
 import datetime
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import fresh_cluster, remove_cluster
+
 CLUSTER = "moneybench"
 
 DIRECT_FILL = """
@@ -52,10 +51,6 @@ SELECT DISTINCT ON (e.person_key) e.person_key, e.origin, e.scout_id,
 FROM observational.lead_events AS e WHERE e.person_key IS NOT NULL
 ORDER BY e.person_key, (e.origin = 'fleet_migration') DESC, (e.origin = 'scouting') DESC, e.event_date DESC;
 """
-
-
-def sh(*args):
-    return subprocess.run([str(a) for a in args], cwd=ROOT, check=True, capture_output=True, text=True).stdout
 
 
 def timed(conn, sql, params=None):
@@ -116,12 +111,8 @@ FINANCIAL_SQL = "SELECT * FROM ops.v_cabinet_financial_14d ORDER BY lead_source_
 
 
 def bench(scale, keep, direct):
-    sh(ROOT / "tools" / "pgcluster", "remove", CLUSTER)
-    url = sh(ROOT / "tools" / "pgcluster", "create", CLUSTER).strip().splitlines()[-1]
-    sh(ROOT / "tools" / "migrate", url)
-    sh("psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", ROOT / "tools" / "sample_data.sql")
+    url = fresh_cluster(CLUSTER)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("SELECT cron.alter_job(jobid, active => false) FROM cron.job")
         t_gen, counts = timed(conn, "SELECT sample.generate(%s::numeric, 0.42, '2026-01-07'::date)", (scale,))
         how = fill_events(conn, direct)
         conn.execute("VACUUM ANALYZE")
@@ -166,7 +157,7 @@ def bench(scale, keep, direct):
     print("  plan, one week:\n" + plan_week)
     print("  plan, whole view:\n" + plan_whole)
     if not keep:
-        sh(ROOT / "tools" / "pgcluster", "remove", CLUSTER)
+        remove_cluster(CLUSTER)
 
 
 if __name__ == "__main__":

@@ -13,19 +13,15 @@ Targets (issue 4): backfill <= 3x bare; no-op <= 10 % of backfill; pipeline no-o
 VmHWM < 1 GiB.
 """
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import fresh_cluster, remove_cluster
+
 CLUSTER = os.environ.get("LA_BENCH_CLUSTER", "bench")
-
-
-def sh(*args):
-    return subprocess.run([str(a) for a in args], cwd=ROOT, check=True, capture_output=True, text=True).stdout
 
 
 def vm_hwm_kib(pid):
@@ -57,12 +53,8 @@ def last_pipeline_steps(conn):
 
 
 def bench(scale):
-    sh(ROOT / "tools" / "pgcluster", "remove", CLUSTER)
-    url = sh(ROOT / "tools" / "pgcluster", "create", CLUSTER).strip().splitlines()[-1]
-    sh(ROOT / "tools" / "migrate", url)
-    sh("psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", ROOT / "tools" / "sample_data.sql")
+    url = fresh_cluster(CLUSTER)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("SELECT cron.alter_job(jobid, active => false) FROM cron.job")
         t_gen, _ = timed(conn, "SELECT sample.generate(%s::numeric, 0.42::float8, ops.today())", (scale,))
         conn.execute("VACUUM ANALYZE")
         lo, hi, n_valid = conn.execute(
@@ -103,7 +95,7 @@ def bench(scale):
     print(f"  {'run_pipeline(true), nothing new':34} {t_full:8.2f} s  (forced full run: the safety net)")
     print(f"    steps: {full_steps}")
     print(f"  {'backfill backend VmHWM':34} {hwm / 1024 if hwm else float('nan'):8.0f} MiB  (target < 1024 MiB)")
-    sh(ROOT / "tools" / "pgcluster", "remove", CLUSTER)
+    remove_cluster(CLUSTER)
 
 
 if __name__ == "__main__":
