@@ -80,11 +80,9 @@ BEGIN
     --    when public.drivers has no new row version since the last refresh (fingerprint of every row's
     --    xmin and ctid, taken before reading) and nobody else wrote drivers_index (its row count).
     ---------------------------------------------------------------------------------------------------
-    SELECT 'v1:' || pg_catalog.count(*)::text || ':'
-           || COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended(d.xmin::text || '/' || d.ctid::text, 0)), 0)::text,
-           pg_catalog.count(*)
+    SELECT 'v1:' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
     INTO v_fp_raw, v_raw_rows
-    FROM public.drivers AS d;
+    FROM canon.row_versions('public.drivers'::regclass) AS v;
     SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.drivers_index AS i;
     SELECT st.fingerprint INTO v_fp_stored FROM canon.identity_source_state AS st WHERE st.input = 'drivers';
     IF v_fp_stored IS NOT DISTINCT FROM v_fp_raw || ':' || v_index_rows::text THEN
@@ -198,24 +196,13 @@ BEGIN
     --    today) are the same and lead_keys was not written by anyone else since a scan that covered
     --    every date of the range; the scanned counts then come from lead_scan_days.
     ---------------------------------------------------------------------------------------------------
-    WITH fp AS (
-        SELECT 1 AS ord, pg_catalog.count(*) AS n,
-               COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended(c.xmin::text || '/' || c.ctid::text, 0)), 0) AS h
-        FROM public.module_ct_cabinet_leads AS c
-        UNION ALL
-        SELECT 2, pg_catalog.count(*),
-               COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended(r.xmin::text || '/' || r.ctid::text, 0)), 0)
-        FROM public.module_ct_scouting_daily AS r
-        UNION ALL
-        SELECT 3, pg_catalog.count(*),
-               COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended(m.xmin::text || '/' || m.ctid::text, 0)), 0)
-        FROM public.module_ct_migrations AS m
-    )
     SELECT 'v1:' || ops.get_setting('min_lead_date') || ':' || ops.today()::text
-           || pg_catalog.string_agg(':' || f.n::text || ':' || f.h::text, '' ORDER BY f.ord),
-           pg_catalog.sum(f.n)
+           || pg_catalog.string_agg(':' || v.row_count::text || ':' || v.versions_hash::text, '' ORDER BY t.ord),
+           pg_catalog.sum(v.row_count)
     INTO v_fp_raw, v_raw_rows
-    FROM fp AS f;
+    FROM (VALUES (1, 'public.module_ct_cabinet_leads'::regclass), (2, 'public.module_ct_scouting_daily'::regclass),
+                 (3, 'public.module_ct_migrations'::regclass)) AS t (ord, source)
+    CROSS JOIN LATERAL canon.row_versions(t.source) AS v;
     SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.lead_keys AS k;
     v_fp_stored := NULL;
     v_covered := NULL;
