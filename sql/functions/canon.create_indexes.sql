@@ -17,11 +17,11 @@ BEGIN
                   HINT = 'Pass what canon.drop_secondary_indexes returned.';
     END IF;
     FOREACH v_definition IN ARRAY p_definitions LOOP
-        -- one CREATE INDEX on a canon table, nothing after it (EXECUTE would run a second statement)
-        IF v_definition !~ '^CREATE INDEX [a-z_]+ ON canon\.[a-z_]+ USING [^;]+$' THEN
+        -- one CREATE INDEX on a package table, nothing after it (EXECUTE would run a second statement)
+        IF v_definition !~ '^CREATE INDEX [a-z_]+ ON (canon|observational|ops)\.[a-z_]+ USING [^;]+$' THEN
             RAISE EXCEPTION 'not an index definition'
                 USING ERRCODE = '22023',
-                      DETAIL = 'Each element must be the pg_get_indexdef() text of a non-unique index of a canon table.',
+                      DETAIL = 'Each element must be the pg_get_indexdef() text of a non-unique index of a package table.',
                       HINT = 'Pass what canon.drop_secondary_indexes returned, unchanged.';
         END IF;
         EXECUTE v_definition;

@@ -5,9 +5,15 @@
 -- Serialized with ops.refresh_money_chain() (same advisory lock); every row it writes is stamped with
 -- one refreshed_at per call, taken once the lock is held, so the chain can tell exactly which days
 -- changed since it last looked (refreshed_at after its mark).
+-- A first fill (empty table) builds the two secondary indexes once after the insert instead of row by
+-- row (scale 100, 2.2 M days: 17.7 s insert with them, 6.5 s + 1.3 s build without, measured); see
+-- canon.drop_secondary_indexes for the 1 s lock wait and the fallback.
 CREATE OR REPLACE FUNCTION observational.refresh_driver_daily_trips(p_full boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql
+-- SECURITY DEFINER: dropping and re-creating indexes on a first fill needs the table's owner; the job
+-- role runs the pipeline. The argument is a boolean, there is no dynamic SQL here and search_path is pinned.
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 -- JIT compiles these one-shot set-based statements for longer than they run
 SET jit = off
@@ -21,6 +27,7 @@ DECLARE
     v_upserted bigint;
     v_deleted bigint;
     v_stamp timestamptz;
+    v_index_defs text[];
 BEGIN
     IF p_full IS NULL THEN
         RAISE EXCEPTION 'p_full is NULL'
@@ -36,6 +43,9 @@ BEGIN
     v_full := p_full OR v_since IS NULL;
     IF NOT v_full THEN
         v_since := v_since - pg_catalog.make_interval(days => ops.get_setting('lookback_days')::integer);
+    END IF;
+    IF NOT EXISTS (SELECT FROM observational.driver_daily_trips AS t) THEN
+        v_index_defs := canon.drop_secondary_indexes('observational.driver_daily_trips'::regclass);
     END IF;
 
     WITH src AS MATERIALIZED (
@@ -87,6 +97,9 @@ BEGIN
            (SELECT pg_catalog.count(*) FROM upserted),
            (SELECT pg_catalog.count(*) FROM deleted)
     INTO v_scanned, v_unparseable, v_superseded, v_upserted, v_deleted;
+    IF v_index_defs IS NOT NULL THEN
+        PERFORM canon.create_indexes(v_index_defs);
+    END IF;
 
     -- a first fill or a large change: fresh statistics before the next steps plan on this table
     IF v_upserted + v_deleted > 10000 THEN

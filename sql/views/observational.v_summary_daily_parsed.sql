@@ -1,13 +1,19 @@
 -- public.summary_daily with date_file parsed (DD-MM-YYYY, or YYYY-MM-DD): trip_date is NULL when the
 -- text is not a real calendar date from 2000 to 2099 (such rows are ignored by metrics and counted by
 -- health checks). Parsing is one hash join on a generated calendar of both spellings of every day:
--- no exception can be raised by bad text, and millions of rows parse in one scan.
+-- no exception can be raised by bad text, and millions of rows parse in one scan. The calendar is
+-- grouped by its text so that the planner sees the text as a key (estimated at 200 values, not 73,050
+-- rows joined 1/200 each): ungrouped, the join was estimated at 100x the source rows and planned as a
+-- merge join sorting all of summary_daily on disk (2.3 M rows: a 195 MB sort, 2.4 s instead of 1.5 s
+-- alone, measured), and a hash on the small side is what it needs.
 CREATE VIEW observational.v_summary_daily_parsed AS
 WITH calendar AS (
-    SELECT g.d::date AS trip_date, f.date_text
-    FROM pg_catalog.generate_series('2000-01-01'::timestamp, '2099-12-31'::timestamp, '1 day'::interval) AS g (d)
-    CROSS JOIN LATERAL (VALUES (pg_catalog.to_char(g.d, 'DD-MM-YYYY')),
-                               (pg_catalog.to_char(g.d, 'YYYY-MM-DD'))) AS f (date_text)
+    SELECT g.date_text, pg_catalog.min(g.d) AS trip_date
+    FROM (SELECT DATE '2000-01-01' + c.n / 2 AS d,
+                 pg_catalog.to_char((DATE '2000-01-01' + c.n / 2)::timestamp,
+                                    CASE c.n % 2 WHEN 0 THEN 'DD-MM-YYYY' ELSE 'YYYY-MM-DD' END) AS date_text
+          FROM pg_catalog.generate_series(0, 2 * (DATE '2099-12-31' - DATE '2000-01-01') + 1) AS c (n)) AS g
+    GROUP BY g.date_text
 )
 SELECT NULLIF(pg_catalog.btrim(s.driver_id), '') AS driver_id,
        s.date_file,

@@ -1,6 +1,6 @@
 -- The money chain's published shape and ops.payment_rules: seeded amounts, validation, reader grants.
 BEGIN;
-SELECT plan(18);
+SELECT plan(21);
 
 SELECT has_table('ops', 'payment_rules', 'ops.payment_rules exists');
 SELECT has_view('observational', 'v_conversion_metrics', 'observational.v_conversion_metrics exists');
@@ -68,6 +68,22 @@ SELECT lives_ok(
     'an inactive draft rule may overlap an active one');
 SELECT throws_ok($$SELECT observational.refresh_driver_daily_trips(NULL)$$, '22004', NULL,
                  'refresh_driver_daily_trips(NULL) is refused');
+
+-- a first fill (empty table) drops the secondary indexes, inserts, and builds them again
+DELETE FROM observational.driver_daily_trips;
+INSERT INTO public.summary_daily (driver_id, date_file, count_orders_completed, sum_work_time_seconds, created_at)
+VALUES ('tst-fill-1', '03-12-2025', 4, 3600, '2025-12-04 08:00'), ('tst-fill-1', '2025-12-03', 6, 4000, '2025-12-05 08:00'),
+       ('tst-fill-1', '31-02-2025', 9, 10, '2025-12-05 08:00');
+SELECT is((observational.refresh_driver_daily_trips(false)) ->> 'mode', 'full', 'a refresh into an empty table is a full one');
+SELECT is(ARRAY(SELECT indexrelid::regclass::text FROM pg_index
+                WHERE indrelid = 'observational.driver_daily_trips'::regclass ORDER BY 1),
+          ARRAY['observational.driver_daily_trips_pkey', 'observational.driver_daily_trips_refreshed_idx',
+                'observational.driver_daily_trips_source_created_idx'],
+          'after a first fill driver_daily_trips has its primary key and both secondary indexes again');
+SELECT results_eq(
+    $$SELECT trip_date, trips FROM observational.driver_daily_trips WHERE driver_id = 'tst-fill-1'$$,
+    $$VALUES ('2025-12-03'::date, 6)$$,
+    'both spellings of a day are one day, the latest delivery wins, 31-02-2025 is no day');
 
 SELECT * FROM finish();
 ROLLBACK;
