@@ -95,57 +95,55 @@ BEGIN
         IF v_raw_rows >= 1000 AND v_index_rows < v_raw_rows / 2 THEN
             v_index_defs := canon.drop_secondary_indexes('canon.drivers_index'::regclass);
         END IF;
-        WITH src AS (
-            SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id,
-                   COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
-                            pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
-                   d.first_name::text AS first_name, d.phone::text AS phone,
-                   COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
-                   d.document_number::text AS document,
-                   COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
-                   pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
-                   pg_catalog.md5(ROW('v1', d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
-                                      d.phone, d.license_number, d.license_normalized_number, d.document_number,
-                                      d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
-                                      d.hire_date)::text) AS row_hash
-            FROM public.drivers AS d
-            WHERE d.driver_id IS NOT NULL
-        ),
-        changed AS (
-            SELECT s.*
-            FROM src AS s
-            LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
-            WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
-        ),
+        -- the normalizer calls (~30 us a driver) run in parallel workers: CREATE TABLE AS may use a
+        -- parallel plan, INSERT ... SELECT may not (PostgreSQL 15). Only new and changed drivers (row
+        -- hash) are normalized; the target list is computed after that filter. The PERFORM is a no-op
+        -- that tells plpgsql_check the shape of the temporary table.
+        PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, phone text, license text, document text, plate text, name_tokens text[])';
+        CREATE TEMP TABLE identity_driver_keys AS
+        SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash,
+               canon.normalize_phone(s.phone) AS phone,
+               canon.normalize_license(s.license) AS license,
+               canon.normalize_document(s.document) AS document,
+               canon.normalize_plate(s.plate) AS plate,
+               canon.name_tokens(s.full_name) AS name_tokens
+        FROM (SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id,
+                     COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
+                              pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
+                     d.first_name::text AS first_name, d.phone::text AS phone,
+                     COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
+                     d.document_number::text AS document,
+                     COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
+                     pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
+                     pg_catalog.md5(ROW('v1', d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
+                                        d.phone, d.license_number, d.license_normalized_number, d.document_number,
+                                        d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
+                                        d.hire_date)::text) AS row_hash
+              FROM public.drivers AS d
+              WHERE d.driver_id IS NOT NULL) AS s
+        LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
+        WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL;
+
+        WITH
         -- first names and cars repeat across rows: each distinct value is normalized once
         given AS MATERIALIZED (
             SELECT g.raw, (canon.name_tokens(g.raw))[1] AS given_name
             FROM (SELECT DISTINCT pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1) AS raw
-                  FROM changed AS c) AS g
+                  FROM pg_temp.identity_driver_keys AS c) AS g
             WHERE g.raw IS NOT NULL
         ),
         cars AS MATERIALIZED (
             SELECT g.car, canon.name_key(g.car) AS car_key
-            FROM (SELECT DISTINCT c.car FROM changed AS c) AS g
+            FROM (SELECT DISTINCT c.car FROM pg_temp.identity_driver_keys AS c) AS g
             WHERE g.car IS NOT NULL
         ),
-        norm AS MATERIALIZED (
-            SELECT c.driver_id, c.park_id, c.hire_date, c.row_hash,
-                   canon.normalize_phone(c.phone) AS phone,
-                   canon.normalize_license(c.license) AS license,
-                   canon.normalize_document(c.document) AS document,
-                   canon.normalize_plate(c.plate) AS plate,
-                   canon.name_tokens(c.full_name) AS name_tokens,
-                   g.given_name,
-                   v.car_key
-            FROM changed AS c
+        keyed AS (
+            SELECT c.driver_id, c.park_id, c.hire_date, c.row_hash, c.phone, c.license, c.document, c.plate,
+                   c.name_tokens, g.given_name, v.car_key,
+                   canon.license_dni(c.license) AS license_dni
+            FROM pg_temp.identity_driver_keys AS c
             LEFT JOIN given AS g ON g.raw = pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1)
             LEFT JOIN cars AS v ON v.car = c.car
-        ),
-        keyed AS (
-            SELECT n.*,
-                   canon.license_dni(n.license) AS license_dni
-            FROM norm AS n
         )
         INSERT INTO canon.drivers_index AS i
             (driver_id, park_id, phone, license, document, license_dni, id_keys, plate, name_tokens, name_key,
@@ -166,6 +164,7 @@ BEGIN
             hire_date = EXCLUDED.hire_date, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
             removed_at = NULL, updated_at = EXCLUDED.updated_at;
         GET DIAGNOSTICS v_drivers_changed = ROW_COUNT;
+        DROP TABLE pg_temp.identity_driver_keys;
         IF v_index_defs IS NOT NULL THEN
             PERFORM canon.create_indexes(v_index_defs);
         END IF;
