@@ -2,8 +2,9 @@
 -- primary key nor behind a constraint) and return their definitions, for canon.create_indexes once the
 -- rows are in. Building an index over 300k rows costs ~1 s; maintaining it row by row during the same
 -- insert costs 3-5 s (measured on drivers_index and lead_keys: 39 s with their indexes, 13 s insert +
--- rebuild). canon.run_identity calls it only when most of the table is about to be written (a first
--- load), inside its own transaction: a failure rolls the DROP back with everything else.
+-- rebuild). canon.run_identity (drivers_index, lead_keys) and observational.refresh_driver_daily_trips
+-- (an empty driver_daily_trips) call it only when most of the table is about to be written (a first
+-- load), inside their own transaction: a failure rolls the DROP back with everything else.
 -- The table stays locked (ACCESS EXCLUSIVE) until that transaction ends, so the lock is taken first
 -- and waited for at most 1 s: when a reader (health check, money refresh, pg_dump) holds the table,
 -- NULL is returned, nothing is dropped and the caller maintains the indexes row by row instead -

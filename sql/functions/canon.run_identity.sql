@@ -100,7 +100,7 @@ BEGIN
         -- hash) are normalized; the target list is computed after that filter. The PERFORM is a no-op
         -- that tells plpgsql_check the shape of the temporary table.
         PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, phone text, license text, document text, plate text, name_tokens text[])';
-        CREATE TEMP TABLE identity_driver_keys AS
+        CREATE TEMP TABLE identity_driver_keys ON COMMIT DROP AS
         SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash,
                canon.normalize_phone(s.phone) AS phone,
                canon.normalize_license(s.license) AS license,

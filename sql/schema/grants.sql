@@ -46,7 +46,8 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA canon, observational, ops
     TO lead_attribution_job, lead_attribution_writer;
 GRANT EXECUTE ON ALL ROUTINES IN SCHEMA canon, observational, ops
     TO lead_attribution_job, lead_attribution_writer;
--- bulk-load index helpers of canon.run_identity (which runs as the owner): nobody else calls them
+-- bulk-load index helpers of canon.run_identity and observational.refresh_driver_daily_trips (both run
+-- as the owner, SECURITY DEFINER): nobody else calls them
 REVOKE EXECUTE ON FUNCTION canon.drop_secondary_indexes(regclass), canon.create_indexes(text[])
     FROM lead_attribution_job, lead_attribution_writer;
 GRANT SELECT ON public.module_ct_cabinet_leads, public.module_ct_scouting_daily,
