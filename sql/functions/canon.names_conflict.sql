@@ -5,6 +5,8 @@
 -- and a person always writes their first name. When no given name is known: yes when each side keeps
 -- a token with no close token on the other side and the similarity is below p_threshold.
 -- PL/pgSQL loops, no SQL statement inside: called once per phone candidate pair of an identity run.
+-- Exact token hits are tested with = ANY before the typo-tolerant canon.name_tokens_close loops (a call
+-- per token pair): same answers, and the common cases (same name, given name spelled alike) take no call.
 CREATE OR REPLACE FUNCTION canon.names_conflict(p_tokens_a text[], p_tokens_b text[], p_given_a text,
                                                 p_given_b text, p_threshold numeric)
 RETURNS boolean
@@ -25,8 +27,13 @@ BEGIN
     IF NOT p_tokens_a && p_tokens_b THEN
         RETURN true;
     END IF;
+    IF p_tokens_a = p_tokens_b AND (p_given_a IS NULL OR (p_given_a = ANY (p_tokens_b)) IS TRUE)
+       AND (p_given_b IS NULL OR (p_given_b = ANY (p_tokens_a)) IS TRUE) THEN
+        RETURN false;  -- the same tokens, and any given name among them
+    END IF;
     IF p_given_a IS NOT NULL OR p_given_b IS NOT NULL THEN
-        IF p_given_a IS NOT NULL THEN  -- a names its given name: does b carry it (up to a typo)?
+        IF p_given_a IS NOT NULL AND (p_given_a = ANY (p_tokens_b)) IS NOT TRUE THEN
+            -- a names its given name, b does not carry it as such: does b carry it up to a typo?
             v_found := false;
             FOREACH v_b IN ARRAY p_tokens_b LOOP
                 IF canon.name_tokens_close(p_given_a, v_b) THEN
@@ -38,7 +45,7 @@ BEGIN
                 RETURN true;
             END IF;
         END IF;
-        IF p_given_b IS NOT NULL THEN
+        IF p_given_b IS NOT NULL AND (p_given_b = ANY (p_tokens_a)) IS NOT TRUE THEN
             v_found := false;
             FOREACH v_a IN ARRAY p_tokens_a LOOP
                 IF canon.name_tokens_close(p_given_b, v_a) THEN
@@ -56,6 +63,7 @@ BEGIN
         RETURN false;
     END IF;
     FOREACH v_a IN ARRAY p_tokens_a LOOP  -- a token of a with no close token in b
+        CONTINUE WHEN (v_a = ANY (p_tokens_b)) IS TRUE;
         v_found := false;
         FOREACH v_b IN ARRAY p_tokens_b LOOP
             IF canon.name_tokens_close(v_a, v_b) THEN
@@ -72,6 +80,7 @@ BEGIN
         RETURN false;
     END IF;
     FOREACH v_b IN ARRAY p_tokens_b LOOP  -- and a token of b with no close token in a
+        CONTINUE WHEN (v_b = ANY (p_tokens_a)) IS TRUE;
         v_found := false;
         FOREACH v_a IN ARRAY p_tokens_a LOOP
             IF canon.name_tokens_close(v_a, v_b) THEN
