@@ -2,7 +2,7 @@
 -- strong key, one human's driver rows in two parks) and the precision guards kept beside them, April 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(10);
+SELECT plan(14);
 
 -- shape
 SELECT has_function('canon', 'drop_secondary_indexes', ARRAY['regclass'], 'canon.drop_secondary_indexes(regclass) exists');
@@ -67,6 +67,22 @@ SELECT isnt((SELECT person_key FROM t_link WHERE source_table = 'drivers' AND so
 SELECT results_eq($$SELECT person_key FROM t_link WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '920006'$$,
                   $$SELECT person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 'r-f2'$$,
                   'the registration carrying the son''s document is the son''s person');
+
+-- label propagation (connected components of identity's work graph): a chain whose smallest label is
+-- at one end needs one iteration per hop; after the first iteration only moved nodes' edges are read
+TRUNCATE canon.identity_work_edge, canon.identity_work_node;
+INSERT INTO canon.identity_work_node (node_id, label) SELECT g, g FROM generate_series(1, 9) AS g;
+INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+SELECT d.a, d.b, e.r FROM (VALUES (1, 2, 'R1_PHONE_EXACT'), (2, 3, 'R1_PHONE_EXACT'), (3, 4, 'R2_LICENSE_EXACT'),
+                            (4, 5, 'R1_PHONE_EXACT'), (5, 6, 'R1_PHONE_EXACT'), (7, 8, 'ENTITY'),
+                            (8, 9, 'ENTITY'), (6, 9, 'ENTITY')) AS e (a, b, r)
+CROSS JOIN LATERAL (VALUES (e.a, e.b), (e.b, e.a)) AS d (a, b);
+SELECT is(canon.propagate_labels('ENTITY'), 4, 'ENTITY edges only: the path 6-9-8-7 settles in three moves and a quiet pass');
+SELECT is(ARRAY(SELECT label FROM canon.identity_work_node ORDER BY node_id), ARRAY[1, 2, 3, 4, 5, 6, 6, 6, 6],
+          'ENTITY propagation reaches 7, 8 and 9 from 6 and leaves the record edges alone');
+UPDATE canon.identity_work_node SET label = node_id;
+SELECT is(canon.propagate_labels(NULL), 9, 'all edges: one iteration per hop of the longest path from node 1 (8) and a quiet one');
+SELECT is(ARRAY(SELECT DISTINCT label FROM canon.identity_work_node), ARRAY[1], 'all edges: one component, labelled 1');
 
 SELECT * FROM finish();
 ROLLBACK;
