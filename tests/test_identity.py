@@ -101,3 +101,39 @@ def test_new_records_keep_existing_keys(sample_db):
     assert len(after) > len(before), "the new records were not linked"
     assert sum(s["processed"] for s in run["sources"].values()) > 0
     assert precision >= 0.99
+
+
+PARTITION = """
+SELECT l.source_table, l.source_pk, l.match_rule,
+       min(l.source_table || ':' || l.source_pk) OVER (PARTITION BY l.person_key) AS person
+FROM canon.identity_links AS l ORDER BY 1, 2
+"""
+RESET_IDENTITY = """
+TRUNCATE canon.identity_links, canon.identity_unmatched, canon.person_merges, canon.lead_keys, canon.drivers_index,
+         canon.identity_source_state, canon.lead_scan_days, observational.lead_events, observational.lead_ledger CASCADE;
+TRUNCATE canon.identity_registry CASCADE;
+"""
+
+
+def test_resolution_does_not_depend_on_the_plan(sample_db):
+    # the same records resolved from scratch under other join and aggregation strategies and more
+    # memory give the same persons, rules and queue: no statement's result depends on its plan
+    url, _ = sample_db
+    runs = []
+    with psycopg.connect(url) as c:  # one transaction, rolled back
+        c.execute("SET LOCAL client_min_messages = warning")
+        for settings in ([], ["enable_hashjoin = off", "enable_hashagg = off", "work_mem = '64MB'"],
+                         ["enable_mergejoin = off", "enable_nestloop = off"]):
+            c.execute(RESET_IDENTITY)
+            c.execute("RESET ALL")
+            c.execute("SET LOCAL client_min_messages = warning")
+            for s in settings:
+                c.execute(f"SET LOCAL {s}")
+            c.execute("SELECT canon.run_identity(%s, %s)", RANGE)
+            runs.append((c.execute(PARTITION).fetchall(),
+                         c.execute("SELECT source_table, source_pk, reason_code FROM canon.identity_unmatched "
+                                   "ORDER BY 1, 2").fetchall()))
+        c.rollback()
+    assert len(runs[0][0]) > 1000
+    assert runs[1] == runs[0], "hash joins/aggregates off: another resolution"
+    assert runs[2] == runs[0], "merge and nested-loop joins off: another resolution"
