@@ -121,7 +121,6 @@ def test_resolution_does_not_depend_on_the_plan(sample_db):
     url, _ = sample_db
     runs = []
     with psycopg.connect(url) as c:  # one transaction, rolled back
-        c.execute("SET LOCAL client_min_messages = warning")
         for settings in ([], ["enable_hashjoin = off", "enable_hashagg = off", "work_mem = '64MB'"],
                          ["enable_mergejoin = off", "enable_nestloop = off"]):
             c.execute(RESET_IDENTITY)

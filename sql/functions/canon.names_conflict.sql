@@ -6,7 +6,7 @@
 -- a token with no close token on the other side and the similarity is below p_threshold.
 -- PL/pgSQL loops, no SQL statement inside: called once per phone candidate pair of an identity run.
 -- Exact token hits are tested with = ANY before the typo-tolerant canon.name_tokens_close loops (a call
--- per token pair): same answers, and the common cases (same name, given name spelled alike) take no call.
+-- per token pair): same answers, and the common cases (same name, given name spelled alike) take none.
 CREATE OR REPLACE FUNCTION canon.names_conflict(p_tokens_a text[], p_tokens_b text[], p_given_a text,
                                                 p_given_b text, p_threshold numeric)
 RETURNS boolean
@@ -26,10 +26,6 @@ BEGIN
     END IF;
     IF NOT p_tokens_a && p_tokens_b THEN
         RETURN true;
-    END IF;
-    IF p_tokens_a = p_tokens_b AND (p_given_a IS NULL OR (p_given_a = ANY (p_tokens_b)) IS TRUE)
-       AND (p_given_b IS NULL OR (p_given_b = ANY (p_tokens_a)) IS TRUE) THEN
-        RETURN false;  -- the same tokens, and any given name among them
     END IF;
     IF p_given_a IS NOT NULL OR p_given_b IS NOT NULL THEN
         IF p_given_a IS NOT NULL AND (p_given_a = ANY (p_tokens_b)) IS NOT TRUE THEN

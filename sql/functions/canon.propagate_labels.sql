@@ -15,7 +15,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_iterations integer := 0;
-    v_changed bigint;
     v_moved integer[];  -- nodes whose label moved in the last iteration; NULL before the first
 BEGIN
     LOOP
@@ -43,8 +42,8 @@ BEGIN
             WHERE b.node_id = n.node_id AND b.label < n.label
             RETURNING n.node_id
         )
-        SELECT pg_catalog.array_agg(m.node_id), pg_catalog.count(*) INTO v_moved, v_changed FROM moved AS m;
-        EXIT WHEN v_changed = 0;
+        SELECT pg_catalog.array_agg(m.node_id) INTO v_moved FROM moved AS m;
+        EXIT WHEN v_moved IS NULL;  -- no label moved
         IF v_iterations >= 1000 THEN
             RAISE EXCEPTION 'identity label propagation did not converge in % iterations', v_iterations
                 USING ERRCODE = 'P0001',

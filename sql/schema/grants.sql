@@ -47,7 +47,7 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA canon, observational, ops
 GRANT EXECUTE ON ALL ROUTINES IN SCHEMA canon, observational, ops
     TO lead_attribution_job, lead_attribution_writer;
 -- bulk-load index helpers of canon.run_identity and observational.refresh_driver_daily_trips (both run
--- as the owner, SECURITY DEFINER): nobody else calls them
+-- with the owner's rights): nobody else calls them
 REVOKE EXECUTE ON FUNCTION canon.drop_secondary_indexes(regclass), canon.create_indexes(text[])
     FROM lead_attribution_job, lead_attribution_writer;
 GRANT SELECT ON public.module_ct_cabinet_leads, public.module_ct_scouting_daily,
