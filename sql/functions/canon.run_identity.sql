@@ -99,8 +99,12 @@ BEGIN
         -- parallel plan, INSERT ... SELECT may not (PostgreSQL 15). Only new and changed drivers (row
         -- hash) are normalized; the target list is computed after that filter. The PERFORM is a no-op
         -- that tells plpgsql_check the shape of the temporary table.
-        PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, phone text, license text, document text, plate text, name_tokens text[])';
+        -- The keys derived from normalized values (licence DNI, name blocks) are computed there too, over
+        -- a subquery kept apart by OFFSET 0 (pulled up, it would normalize the licence twice).
+        PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, phone text, license text, document text, plate text, name_tokens text[], license_dni text, name_blocks text[])';
         CREATE TEMP TABLE identity_driver_keys ON COMMIT DROP AS
+        SELECT n.*, canon.license_dni(n.license) AS license_dni, canon.name_block_keys(n.name_tokens) AS name_blocks
+        FROM (
         SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash,
                canon.normalize_phone(s.phone) AS phone,
                canon.normalize_license(s.license) AS license,
@@ -122,7 +126,8 @@ BEGIN
               FROM public.drivers AS d
               WHERE d.driver_id IS NOT NULL) AS s
         LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
-        WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL;
+        WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
+        OFFSET 0) AS n;
 
         WITH
         -- first names and cars repeat across rows: each distinct value is normalized once
@@ -139,8 +144,7 @@ BEGIN
         ),
         keyed AS (
             SELECT c.driver_id, c.park_id, c.hire_date, c.row_hash, c.phone, c.license, c.document, c.plate,
-                   c.name_tokens, g.given_name, v.car_key,
-                   canon.license_dni(c.license) AS license_dni
+                   c.name_tokens, c.name_blocks, g.given_name, v.car_key, c.license_dni
             FROM pg_temp.identity_driver_keys AS c
             LEFT JOIN given AS g ON g.raw = pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1)
             LEFT JOIN cars AS v ON v.car = c.car
@@ -153,7 +157,7 @@ BEGIN
                    LEAST('N:' || k.document, 'N:' || k.license_dni),
                    CASE WHEN k.document <> k.license_dni THEN GREATEST('N:' || k.document, 'N:' || k.license_dni) END], NULL),
                k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
-               k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.hire_date, k.row_hash, v_run_id,
+               k.given_name, k.name_blocks, k.car_key, k.hire_date, k.row_hash, v_run_id,
                NULL, pg_catalog.now()
         FROM keyed AS k
         ON CONFLICT (driver_id) DO UPDATE
