@@ -1,6 +1,6 @@
 -- The attribution ledger (DOMAIN §5): one decision per person, rules C > A_FLEET > A > B.
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 
 SELECT has_table('observational', 'lead_ledger', 'observational.lead_ledger exists');
 SELECT has_function('observational', 'refresh_lead_ledger', ARRAY['uuid[]'], 'refresh_lead_ledger(uuid[]) exists');
@@ -40,6 +40,10 @@ SELECT is((SELECT confidence_level FROM observational.lead_ledger WHERE person_k
           'HIGH', 'rule A_FLEET is HIGH confidence');
 SELECT is((observational.refresh_lead_ledger(ARRAY['00000000-0000-4000-8000-000000000001'::uuid]) ->> 'changed')::int,
           0, 'recomputing an unchanged person writes nothing');
+SELECT is(observational.refresh_lead_ledger(ARRAY['00000000-0000-4000-8000-000000000002'::uuid,
+                                                   '00000000-0000-4000-8000-000000000002', NULL]),
+          '{"persons": 3, "changed": 0, "removed": 0}'::jsonb,
+          'a repeated person and a NULL element are accepted, and a second call in the transaction works');
 DELETE FROM observational.lead_events WHERE person_key = '00000000-0000-4000-8000-000000000001';
 SELECT is((observational.refresh_lead_ledger(ARRAY['00000000-0000-4000-8000-000000000001'::uuid]) ->> 'removed')::int,
           1, 'a person without events leaves the ledger');
