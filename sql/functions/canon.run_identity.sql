@@ -73,7 +73,7 @@ BEGIN
     RETURNING run_id INTO v_run_id;
 
     TRUNCATE canon.identity_work_subject, canon.identity_work_pair, canon.identity_work_entity,
-             canon.identity_work_edge, canon.identity_work_node;
+             canon.identity_work_edge, canon.identity_work_node, canon.identity_work_lead;
 
     ---------------------------------------------------------------------------------------------------
     -- 1. drivers_index: new and changed drivers (row hash), drivers that left public.drivers. Skipped
@@ -233,52 +233,49 @@ BEGIN
         IF v_raw_rows >= 1000 AND v_index_rows < v_raw_rows / 2 THEN
             v_index_defs := canon.drop_secondary_indexes('canon.lead_keys'::regclass);
         END IF;
-        WITH src AS MATERIALIZED (
-            SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
-                   l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-                   l.payload_json ->> 'first_name' AS first_name_raw,
-                   pg_catalog.md5(ROW('v1', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
-                                      l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-                                      l.payload_json ->> 'first_name')::text) AS row_hash
-            FROM observational.v_source_leads AS l
-            WHERE l.reject_reason IS NULL
-              AND l.lead_date BETWEEN p_date_from AND p_date_to
-        ),
-        changed AS (
-            SELECT s.*
-            FROM src AS s
-            LEFT JOIN canon.lead_keys AS k ON k.source_table = s.source_table AND k.source_pk = s.source_pk
-            WHERE k.row_hash IS DISTINCT FROM s.row_hash
-        ),
+        -- One serial read of the view into an unlogged work table; the normalizer calls (~30 us a
+        -- record) then run over it in a CREATE TABLE AS, which may use parallel workers (see the drivers
+        -- above and migration 0013). Only new and changed records (row hash) are normalized.
+        INSERT INTO canon.identity_work_lead
+            (source_table, source_pk, lead_date, phone_raw, license_raw, document_raw, plate_raw, full_name_raw,
+             car_brand_raw, car_model_raw, driver_id, first_name_raw, row_hash)
+        SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
+               l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
+               l.payload_json ->> 'first_name',
+               pg_catalog.md5(ROW('v1', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
+                                  l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
+                                  l.payload_json ->> 'first_name')::text)
+        FROM observational.v_source_leads AS l
+        WHERE l.reject_reason IS NULL
+          AND l.lead_date BETWEEN p_date_from AND p_date_to;
+        ANALYZE canon.identity_work_lead;
+
+        PERFORM 'PRAGMA:TABLE: identity_lead_keys (source_table text, source_pk text, lead_date date, row_hash text, driver_id text, first_name_raw text, car text, phone text, license text, document text, plate text, name_tokens text[], license_dni text, name_blocks text[])';
+        CREATE TEMP TABLE identity_lead_keys ON COMMIT DROP AS
+        SELECT n.*, canon.license_dni(n.license) AS license_dni, canon.name_block_keys(n.name_tokens) AS name_blocks
+        FROM (SELECT w.source_table, w.source_pk, w.lead_date, w.row_hash, w.driver_id, w.first_name_raw,
+                     pg_catalog.concat_ws(' ', w.car_brand_raw, w.car_model_raw) AS car,
+                     canon.normalize_phone(w.phone_raw) AS phone,
+                     canon.normalize_license(w.license_raw) AS license,
+                     canon.normalize_document(w.document_raw) AS document,
+                     canon.normalize_plate(w.plate_raw) AS plate,
+                     canon.name_tokens(w.full_name_raw) AS name_tokens
+              FROM canon.identity_work_lead AS w
+              LEFT JOIN canon.lead_keys AS k ON k.source_table = w.source_table AND k.source_pk = w.source_pk
+              WHERE k.row_hash IS DISTINCT FROM w.row_hash
+              OFFSET 0) AS n;
+
+        WITH
         -- first names and cars repeat across records: each distinct value is normalized once
         given AS MATERIALIZED (
             SELECT g.raw, (canon.name_tokens(g.raw))[1] AS given_name
             FROM (SELECT DISTINCT pg_catalog.split_part(pg_catalog.btrim(c.first_name_raw), ' ', 1) AS raw
-                  FROM changed AS c) AS g
+                  FROM pg_temp.identity_lead_keys AS c) AS g
             WHERE g.raw IS NOT NULL
         ),
         cars AS MATERIALIZED (
             SELECT g.car, canon.name_key(g.car) AS car_key
-            FROM (SELECT DISTINCT pg_catalog.concat_ws(' ', c.car_brand_raw, c.car_model_raw) AS car
-                  FROM changed AS c) AS g
-        ),
-        norm AS MATERIALIZED (
-            SELECT c.source_table, c.source_pk, c.lead_date, c.row_hash, c.driver_id,
-                   canon.normalize_phone(c.phone_raw) AS phone,
-                   canon.normalize_license(c.license_raw) AS license,
-                   canon.normalize_document(c.document_raw) AS document,
-                   canon.normalize_plate(c.plate_raw) AS plate,
-                   canon.name_tokens(c.full_name_raw) AS name_tokens,
-                   g.given_name,
-                   v.car_key
-            FROM changed AS c
-            LEFT JOIN given AS g ON g.raw = pg_catalog.split_part(pg_catalog.btrim(c.first_name_raw), ' ', 1)
-            LEFT JOIN cars AS v ON v.car = pg_catalog.concat_ws(' ', c.car_brand_raw, c.car_model_raw)
-        ),
-        keyed AS (
-            SELECT n.*,
-                   canon.license_dni(n.license) AS license_dni
-            FROM norm AS n
+            FROM (SELECT DISTINCT c.car FROM pg_temp.identity_lead_keys AS c) AS g
         ),
         upserted AS (
             INSERT INTO canon.lead_keys AS t
@@ -290,11 +287,13 @@ BEGIN
                    LEAST('N:' || k.document, 'N:' || k.license_dni),
                    CASE WHEN k.document <> k.license_dni THEN GREATEST('N:' || k.document, 'N:' || k.license_dni) END], NULL),
                    k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
-                   k.given_name, canon.name_block_keys(k.name_tokens), k.car_key, k.driver_id, k.row_hash,
+                   g.given_name, k.name_blocks, v.car_key, k.driver_id, k.row_hash,
                    -- decided in this run (step 3 takes every row written by this run): written here rather
                    -- than by an UPDATE of every new row (and of all its indexes) at the end
                    k.row_hash, v_run_id, pg_catalog.now()
-            FROM keyed AS k
+            FROM pg_temp.identity_lead_keys AS k
+            LEFT JOIN given AS g ON g.raw = pg_catalog.split_part(pg_catalog.btrim(k.first_name_raw), ' ', 1)
+            LEFT JOIN cars AS v ON v.car = k.car
             ON CONFLICT (source_table, source_pk) DO UPDATE
             SET lead_date = EXCLUDED.lead_date, phone = EXCLUDED.phone, license = EXCLUDED.license,
                 document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
@@ -306,13 +305,16 @@ BEGIN
         ),
         days AS (
             INSERT INTO canon.lead_scan_days (source_table, lead_date, records)
-            SELECT s.source_table, s.lead_date, pg_catalog.count(*) FROM src AS s GROUP BY 1, 2
+            SELECT w.source_table, w.lead_date, pg_catalog.count(*) FROM canon.identity_work_lead AS w GROUP BY 1, 2
         )
         SELECT pg_catalog.jsonb_build_object(
                    'scanned', (SELECT COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb)
-                               FROM (SELECT s.source_table, pg_catalog.count(*) AS n FROM src AS s GROUP BY 1) AS x),
+                               FROM (SELECT w.source_table, pg_catalog.count(*) AS n
+                                     FROM canon.identity_work_lead AS w GROUP BY 1) AS x),
                    'changed', (SELECT pg_catalog.count(*) FROM upserted))
         INTO v_scan;
+        DROP TABLE pg_temp.identity_lead_keys;
+        TRUNCATE canon.identity_work_lead;
         IF v_index_defs IS NOT NULL THEN
             PERFORM canon.create_indexes(v_index_defs);
         END IF;
@@ -1113,7 +1115,7 @@ BEGIN
     WHERE run_id = v_run_id;
 
     TRUNCATE canon.identity_work_subject, canon.identity_work_pair, canon.identity_work_entity,
-             canon.identity_work_edge, canon.identity_work_node;
+             canon.identity_work_edge, canon.identity_work_node, canon.identity_work_lead;
     RAISE NOTICE 'run_identity % (% s): done %', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_result;
     RETURN v_result;
 END;
