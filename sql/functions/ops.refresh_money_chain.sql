@@ -19,7 +19,7 @@
 -- open in the database when it began (rows such a transaction writes later carry an older stamp).
 -- Everything is recomputed (p_full, the first refresh, changed rules or target park, a full daily
 -- trips refresh, or more than a quarter of the persons changed: set-based is then cheaper; or more
--- than 20,000 persons changed: the incremental statements are planned with the persons as an array
+-- than 20,000 persons (or person-less leads) changed: the incremental statements are planned with the persons as an array
 -- constant, and the planner's "= ANY" estimates cost ~650 bytes of transient memory per element and
 -- clause - 420 k persons, a quarter at scale 1000, would take the backend over 1 GB).
 CREATE OR REPLACE FUNCTION ops.refresh_money_chain(p_full boolean)
@@ -146,8 +146,8 @@ BEGIN
         SELECT pg_catalog.count(*) INTO v_receivable_rows FROM ops.cabinet_receivable AS r;
         IF v_person_count > GREATEST(v_receivable_rows / 4, 1000) THEN
             v_reason := 'more than a quarter of the persons changed';
-        ELSIF v_person_count > 20000 THEN
-            v_reason := 'more than 20000 persons changed';
+        ELSIF v_person_count > 20000 OR pg_catalog.cardinality(v_leads) > 20000 THEN
+            v_reason := 'more than 20000 persons or person-less leads changed';
         END IF;
     END IF;
 
