@@ -19,9 +19,9 @@
 -- open in the database when it began (rows such a transaction writes later carry an older stamp).
 -- Everything is recomputed (p_full, the first refresh, changed rules or target park, a full daily
 -- trips refresh, or more than a quarter of the persons changed: set-based is then cheaper; or more
--- than 20,000 persons (or person-less leads) changed: the incremental statements are planned with the persons as an array
--- constant, and the planner's "= ANY" estimates cost ~650 bytes of transient memory per element and
--- clause - 420 k persons, a quarter at scale 1000, would take the backend over 1 GB).
+-- than 20,000 persons or person-less leads changed: the incremental statements are planned with them
+-- as array constants, and each "= ANY" clause costs the planner ~650 bytes of transient memory per
+-- element - a quarter of the persons at scale 1000, 420 k, would take the backend over 1 GB).
 CREATE OR REPLACE FUNCTION ops.refresh_money_chain(p_full boolean)
 RETURNS jsonb
 LANGUAGE plpgsql
