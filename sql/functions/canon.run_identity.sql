@@ -804,25 +804,48 @@ BEGIN
             JOIN canon.identity_work_subject AS s ON s.node_id = e.node_a AND s.outcome = 'NONE'
             ORDER BY e.node_a, CASE e.match_rule WHEN 'R1_PHONE_EXACT' THEN 1 WHEN 'R2_LICENSE_EXACT' THEN 2 ELSE 3 END
         ),
+        -- The joins below have no NULL key and none repeated beyond a cluster's size; the records meet
+        -- them on node_id, unique on both sides. Joining the records to their cluster on
+        -- label (NULL for the records outside the graph) or to their entity (NULL unless linked) let the
+        -- planner hash the records on that key: PostgreSQL 15 cannot split a hash batch of equal keys
+        -- and kept doubling the batch count, each batch file taking 8 kB of the query's memory
+        -- (504 k of them, 4.2 GB, at scale 1000: the backfill's peak, measured).
+        single AS (  -- the entity of each cluster that reaches exactly one
+            SELECT c.label, e.person_key, e.new_person_key
+            FROM components AS c
+            JOIN canon.identity_work_entity AS e ON e.node_id = c.entity_node
+            WHERE c.entities = 1
+        ),
+        graph AS (  -- the records and entities in the graph, with their cluster
+            SELECT n.node_id, n.label, c.entities, f.person_key AS fresh_key,
+                   one.person_key AS one_person, one.new_person_key AS one_new
+            FROM canon.identity_work_node AS n
+            JOIN components AS c ON c.label = n.label
+            LEFT JOIN fresh AS f ON f.label = c.label
+            LEFT JOIN single AS one ON one.label = c.label
+        ),
+        owner AS (  -- the entity each linked record links to
+            SELECT s.node_id, e.person_key, e.new_person_key
+            FROM canon.identity_work_subject AS s
+            JOIN canon.identity_work_entity AS e ON e.entity = s.entity
+            WHERE s.outcome = 'LINK'
+        ),
         decided AS (
-            SELECT s.node_id, n.node_id IS NOT NULL AS in_graph, n.label, c.entities, f.person_key AS fresh_key,
+            SELECT s.node_id, n.node_id IS NOT NULL AS in_graph, n.label, n.entities, n.fresh_key,
                    v.match_rule AS via_rule,
                    -- weak candidates and no entity reached through the cluster: the record stays
                    -- WEAK_MATCH_ONLY (DOMAIN §3) rather than found a new person beside its candidate
-                   COALESCE(c.entities = 0 AND s.outcome = 'NONE'
+                   COALESCE(n.entities = 0 AND s.outcome = 'NONE'
                             AND EXISTS (SELECT 1 FROM canon.identity_work_pair AS p
                                         WHERE p.node_id = s.node_id AND p.match_rule = 'WEAK'), false) AS weak_alone,
                    own.person_key AS own_person, own.new_person_key AS own_new,
-                   one.person_key AS one_person, one.new_person_key AS one_new,
+                   n.one_person, n.one_new,
                    s.label AS old_label, s.person_key AS old_person_key, s.new_person AS old_new_person,
                    s.outcome AS old_outcome, s.match_rule AS old_rule, s.match_score AS old_score,
                    s.confidence_level AS old_confidence, s.id_keys, s.phone_usable
             FROM canon.identity_work_subject AS s
-            LEFT JOIN canon.identity_work_node AS n ON n.node_id = s.node_id
-            LEFT JOIN components AS c ON c.label = n.label
-            LEFT JOIN fresh AS f ON f.label = c.label
-            LEFT JOIN canon.identity_work_entity AS one ON one.node_id = c.entity_node AND c.entities = 1
-            LEFT JOIN canon.identity_work_entity AS own ON own.entity = s.entity AND s.outcome = 'LINK'
+            LEFT JOIN graph AS n ON n.node_id = s.node_id
+            LEFT JOIN owner AS own ON own.node_id = s.node_id
             LEFT JOIN via AS v ON v.node_a = s.node_id
         ),
         final AS (  -- the decided values of every record
