@@ -56,6 +56,29 @@ def test_only_the_owner_owns_and_creates_in_package_schemas(installed):
         assert creators == []
 
 
+def test_pipeline_roles_keep_temporary_when_public_loses_it(installed):
+    """A hardened database revokes TEMPORARY from PUBLIC; the ledger refresh (caller's rights) and
+    identity (owner's rights) stage their work in temporary tables and must still run."""
+    with psycopg.connect(installed, autocommit=True) as conn:
+        db = conn.execute("SELECT current_database()").fetchone()[0]
+        conn.execute(f'REVOKE TEMPORARY ON DATABASE "{db}" FROM PUBLIC')
+        try:
+            migrate(installed)  # grants are re-applied; nothing relies on PUBLIC's default
+            roles = ("lead_attribution_owner", "lead_attribution_job", "lead_attribution_writer")
+            assert conn.execute("SELECT array_agg(r ORDER BY r) FROM unnest(%s::text[]) r "
+                                "WHERE NOT has_database_privilege(r, current_database(), 'TEMPORARY')",
+                                (list(roles),)).fetchone()[0] is None
+            assert not conn.execute("SELECT has_database_privilege('lead_attribution_reader', "
+                                    "current_database(), 'TEMPORARY')").fetchone()[0]
+            conn.execute("SET ROLE lead_attribution_writer")
+            result = conn.execute("SELECT observational.refresh_lead_ledger('{}'::uuid[])").fetchone()[0]
+            assert result == {"persons": 0, "changed": 0, "removed": 0}
+            conn.execute("RESET ROLE")
+        finally:
+            conn.execute("RESET ROLE")
+            conn.execute(f'GRANT TEMPORARY ON DATABASE "{db}" TO PUBLIC')
+
+
 def test_every_security_definer_pins_search_path(installed):
     with psycopg.connect(installed) as conn:
         bad = conn.execute("""

@@ -55,6 +55,16 @@ GRANT SELECT ON public.module_ct_cabinet_leads, public.module_ct_scouting_daily,
     public.module_ct_cabinet_payments, public.module_ct_scouts_list
     TO lead_attribution_owner, lead_attribution_job, lead_attribution_writer;
 
+-- Identity and the ledger refresh sort their working sets through temporary tables (owner: identity,
+-- job and writer: the ledger refresh runs with the caller's rights). PUBLIC has TEMPORARY on a new
+-- database, but a hardened one may not: granted here so the pipeline does not depend on it.
+DO $temp$
+BEGIN
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO lead_attribution_owner, lead_attribution_job, lead_attribution_writer',
+                   pg_catalog.current_database());
+END
+$temp$;
+
 -- The job and writer roles must see other roles' backends in pg_stat_activity: run_pipeline tells a
 -- live run from an abandoned one by (pid, backend_start), and the money chain's watermark looks at the
 -- oldest open transaction. pg_read_all_stats reads statistics only, never table data.
