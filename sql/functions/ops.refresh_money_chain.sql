@@ -19,9 +19,10 @@
 -- open in the database when it began (rows such a transaction writes later carry an older stamp).
 -- Everything is recomputed (p_full, the first refresh, changed rules or target park, a full daily
 -- trips refresh, or more than a quarter of the persons changed: set-based is then cheaper; or more
--- than 20,000 persons or person-less leads changed: the incremental statements are planned with them
--- as array constants, and each "= ANY" clause costs the planner ~650 bytes of transient memory per
--- element - a quarter of the persons at scale 1000, 420 k, would take the backend over 1 GB).
+-- persons or person-less leads changed than the money_incremental_max_persons setting (default
+-- 20,000): the incremental statements are planned with them as array constants, and each "= ANY"
+-- clause costs the planner ~650 bytes of transient memory per element (measured: 177 k elements,
+-- +111 MB) - a quarter of the persons at scale 1000, 420 k, would take the backend over 1 GB).
 CREATE OR REPLACE FUNCTION ops.refresh_money_chain(p_full boolean)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -39,6 +40,7 @@ DECLARE
     v_persons uuid[];
     v_leads text[];
     v_person_count bigint;
+    v_max_persons text := ops.get_setting('money_incremental_max_persons');
     v_receivable_rows bigint;
     v_daily jsonb;
     v_payments jsonb;
@@ -50,6 +52,13 @@ BEGIN
             USING ERRCODE = '22004',
                   DETAIL = 'refresh_money_chain needs to know whether to recompute every person.',
                   HINT = 'Call ops.refresh_money_chain() or pass false for an incremental refresh, true for a full one.';
+    END IF;
+    IF v_max_persons IS NULL OR v_max_persons OPERATOR(pg_catalog.!~) '^[0-9]{1,9}$' THEN
+        RAISE EXCEPTION 'setting money_incremental_max_persons is %, not a number of persons',
+                        COALESCE(v_max_persons, 'NULL')
+            USING ERRCODE = '22023',
+                  DETAIL = 'When more persons changed, the money chain is recomputed set-based.',
+                  HINT = 'UPDATE ops.settings SET value = ''20000'' WHERE key = ''money_incremental_max_persons'';';
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead-attribution:refresh_money_chain'));
 
@@ -146,8 +155,9 @@ BEGIN
         SELECT pg_catalog.count(*) INTO v_receivable_rows FROM ops.cabinet_receivable AS r;
         IF v_person_count > GREATEST(v_receivable_rows / 4, 1000) THEN
             v_reason := 'more than a quarter of the persons changed';
-        ELSIF v_person_count > 20000 OR pg_catalog.cardinality(v_leads) > 20000 THEN
-            v_reason := 'more than 20000 persons or person-less leads changed';
+        ELSIF v_person_count > v_max_persons::bigint OR pg_catalog.cardinality(v_leads) > v_max_persons::bigint THEN
+            v_reason := pg_catalog.format('more than %s persons or person-less leads changed (money_incremental_max_persons)',
+                                          v_max_persons);
         END IF;
     END IF;
 

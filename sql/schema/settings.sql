@@ -10,6 +10,7 @@ INSERT INTO ops.settings AS s (key, value, description) VALUES
     ('max_phone_group_size', '3', 'a phone shared by more persons is not an identifier'),
     ('run_history_days', '90', 'retention of run logs and cron history'),
     ('min_lead_date', '2020-01-01', 'lead dates before this are rejected as impossible'),
+    ('money_incremental_max_persons', '20000', 'money chain: when more persons (or person-less leads) changed, claims and receivable are recomputed set-based: the incremental statements take ~650 bytes of planner memory per person'),
     ('pipeline_full_check_minutes', '60', 'run_pipeline re-reads everything when its last full run is this many minutes old, even if no input counter moved (statistics can lag); 0 = every run is full'),
     -- health (ops.health): WARN at the threshold, CRIT at twice it unless said otherwise
     ('health_pipeline_max_age_minutes', '20', 'health: CRIT when the pipeline job''s last success is older (2 x its 10-minute interval)'),

@@ -6,7 +6,7 @@
 --   R 2025-12-03 no driver yet                      S 2025-12-04 tst-drv-s, 2 trips day 1
 --   T 2025-12-05 no driver; merged later with U (U: driver tst-drv-u, 6 trips, no lead)
 BEGIN;
-SELECT plan(36);
+SELECT plan(39);
 
 -- fixture -------------------------------------------------------------------------------------------
 CREATE TEMP TABLE t_person (tag text PRIMARY KEY, person_key uuid NOT NULL) ON COMMIT DROP;
@@ -203,6 +203,20 @@ SELECT is(pg_temp.full_changes(), ARRAY[0, 0, 0, 0, 0, 0], 'a rule change: a ful
 SELECT is(pg_temp.differences(), 0::bigint, 'a rule change: claims and financial view equal the full recompute');
 SELECT is(pg_temp.incremental('after rules') #>> '{persons_recomputed}', '0',
           'after the rule change, the next refresh recomputes no person');
+
+-- more changed persons than money_incremental_max_persons: set-based, as the planner's memory for
+-- the persons' array grows with it
+UPDATE ops.settings SET value = '0' WHERE key = 'money_incremental_max_persons';
+INSERT INTO observational.lead_events (source_table, source_pk, event_date, person_key)
+SELECT 'module_ct_cabinet_leads', 'tst-inc-cap', '2025-12-20', person_key FROM t_person WHERE tag = 'P';
+SELECT is(pg_temp.incremental('cap') ->> 'mode', 'full',
+          'more changed persons than money_incremental_max_persons: everything is recomputed');
+SELECT is((SELECT last_reason FROM ops.money_refresh_state),
+          'more than 0 persons or person-less leads changed (money_incremental_max_persons)', 'and records why');
+UPDATE ops.settings SET value = 'lots' WHERE key = 'money_incremental_max_persons';
+SELECT throws_ok($$SELECT ops.refresh_money_chain()$$, '22023', NULL,
+                 'a money_incremental_max_persons that is not a count is refused with 22023');
+UPDATE ops.settings SET value = '20000' WHERE key = 'money_incremental_max_persons';
 
 SELECT throws_ok($$SELECT ops.refresh_money_chain(NULL)$$, '22004', NULL, 'refresh_money_chain(NULL) is refused');
 
