@@ -43,7 +43,7 @@ SELECT is((observational.refresh_lead_ledger(ARRAY['00000000-0000-4000-8000-0000
 SELECT is(observational.refresh_lead_ledger(ARRAY['00000000-0000-4000-8000-000000000002'::uuid,
                                                    '00000000-0000-4000-8000-000000000002', NULL]),
           '{"persons": 3, "changed": 0, "removed": 0}'::jsonb,
-          'a repeated person and a NULL element are accepted, and a second call in the transaction works');
+          'a repeated person and a NULL element are accepted, and the function runs again in the same transaction');
 DELETE FROM observational.lead_events WHERE person_key = '00000000-0000-4000-8000-000000000001';
 SELECT is((observational.refresh_lead_ledger(ARRAY['00000000-0000-4000-8000-000000000001'::uuid]) ->> 'removed')::int,
           1, 'a person without events leaves the ledger');
