@@ -100,34 +100,33 @@ BEGIN
         -- hash) are normalized; the target list is computed after that filter. The PERFORM is a no-op
         -- that tells plpgsql_check the shape of the temporary table.
         -- The keys derived from normalized values (licence DNI, name blocks) are computed there too, over
-        -- a subquery kept apart by OFFSET 0 (pulled up, it would normalize the licence twice).
+        -- a subquery kept apart by OFFSET 0 (pulled up, it would normalize the licence and the name twice).
         PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, phone text, license text, document text, plate text, name_tokens text[], license_dni text, name_blocks text[])';
         CREATE TEMP TABLE identity_driver_keys ON COMMIT DROP AS
         SELECT n.*, canon.license_dni(n.license) AS license_dni, canon.name_block_keys(n.name_tokens) AS name_blocks
-        FROM (
-        SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash,
-               canon.normalize_phone(s.phone) AS phone,
-               canon.normalize_license(s.license) AS license,
-               canon.normalize_document(s.document) AS document,
-               canon.normalize_plate(s.plate) AS plate,
-               canon.name_tokens(s.full_name) AS name_tokens
-        FROM (SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id,
-                     COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
-                              pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
-                     d.first_name::text AS first_name, d.phone::text AS phone,
-                     COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
-                     d.document_number::text AS document,
-                     COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
-                     pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
-                     pg_catalog.md5(ROW('v1', d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
-                                        d.phone, d.license_number, d.license_normalized_number, d.document_number,
-                                        d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
-                                        d.hire_date)::text) AS row_hash
-              FROM public.drivers AS d
-              WHERE d.driver_id IS NOT NULL) AS s
-        LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
-        WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
-        OFFSET 0) AS n;
+        FROM (SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash,
+                     canon.normalize_phone(s.phone) AS phone,
+                     canon.normalize_license(s.license) AS license,
+                     canon.normalize_document(s.document) AS document,
+                     canon.normalize_plate(s.plate) AS plate,
+                     canon.name_tokens(s.full_name) AS name_tokens
+              FROM (SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id,
+                           COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
+                                    pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
+                           d.first_name::text AS first_name, d.phone::text AS phone,
+                           COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
+                           d.document_number::text AS document,
+                           COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
+                           pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
+                           pg_catalog.md5(ROW('v1', d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
+                                              d.phone, d.license_number, d.license_normalized_number, d.document_number,
+                                              d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
+                                              d.hire_date)::text) AS row_hash
+                    FROM public.drivers AS d
+                    WHERE d.driver_id IS NOT NULL) AS s
+              LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
+              WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
+              OFFSET 0) AS n;
 
         WITH
         -- first names and cars repeat across rows: each distinct value is normalized once
