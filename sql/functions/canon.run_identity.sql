@@ -1103,31 +1103,36 @@ BEGIN
     ---------------------------------------------------------------------------------------------------
     -- 9. counts, run log
     ---------------------------------------------------------------------------------------------------
-    SELECT COALESCE(pg_catalog.jsonb_object_agg(t.source_table, pg_catalog.jsonb_build_object(
-               'scanned', COALESCE((v_scan -> 'scanned' ->> t.source_table)::bigint, 0),
-               'processed', COALESCE(x.processed, 0),
-               'linked_existing', COALESCE(x.linked_existing, 0),
-               'new_person', COALESCE(x.new_person, 0),
-               'unmatched', COALESCE(x.unmatched, 0),
-               'unchanged', COALESCE((v_scan -> 'scanned' ->> t.source_table)::bigint, 0) - COALESCE(x.processed, 0))), '{}'::jsonb)
-    INTO v_sources
-    FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations')) AS t (source_table)
-    LEFT JOIN (
-        SELECT s.source_table, pg_catalog.count(*) AS processed,
-               pg_catalog.count(*) FILTER (WHERE s.person_key IS NOT NULL AND NOT s.new_person) AS linked_existing,
-               pg_catalog.count(*) FILTER (WHERE s.person_key IS NOT NULL AND s.new_person) AS new_person,
-               pg_catalog.count(*) FILTER (WHERE s.person_key IS NULL) AS unmatched
+    -- one pass over the records (at scale 1000 the work table is ~8 GB after its updates: each scan of
+    -- it cost 50-160 s, measured), then the per-source and per-reason counts from its groups
+    WITH c AS MATERIALIZED (
+        SELECT s.source_table, s.outcome, s.person_key IS NULL AS unmatched, s.new_person, pg_catalog.count(*) AS n
         FROM canon.identity_work_subject AS s
-        GROUP BY s.source_table
-    ) AS x ON x.source_table = t.source_table;
+        GROUP BY 1, 2, 3, 4
+    )
+    SELECT (SELECT COALESCE(pg_catalog.jsonb_object_agg(t.source_table, pg_catalog.jsonb_build_object(
+                       'scanned', COALESCE((v_scan -> 'scanned' ->> t.source_table)::bigint, 0),
+                       'processed', COALESCE(x.processed, 0),
+                       'linked_existing', COALESCE(x.linked_existing, 0),
+                       'new_person', COALESCE(x.new_person, 0),
+                       'unmatched', COALESCE(x.unmatched, 0),
+                       'unchanged', COALESCE((v_scan -> 'scanned' ->> t.source_table)::bigint, 0) - COALESCE(x.processed, 0))), '{}'::jsonb)
+            FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations')) AS t (source_table)
+            LEFT JOIN (
+                SELECT c.source_table, pg_catalog.sum(c.n)::bigint AS processed,
+                       COALESCE(pg_catalog.sum(c.n) FILTER (WHERE NOT c.unmatched AND NOT c.new_person), 0)::bigint AS linked_existing,
+                       COALESCE(pg_catalog.sum(c.n) FILTER (WHERE NOT c.unmatched AND c.new_person), 0)::bigint AS new_person,
+                       COALESCE(pg_catalog.sum(c.n) FILTER (WHERE c.unmatched), 0)::bigint AS unmatched
+                FROM c
+                GROUP BY c.source_table
+            ) AS x ON x.source_table = t.source_table),
+           (SELECT COALESCE(pg_catalog.jsonb_object_agg(r.outcome, r.n), '{}'::jsonb)
+            FROM (SELECT c.outcome, pg_catalog.sum(c.n)::bigint AS n FROM c WHERE c.unmatched GROUP BY 1) AS r)
+    INTO v_sources, v_reasons;
 
     SELECT COALESCE(pg_catalog.jsonb_object_agg(r.match_rule, r.n), '{}'::jsonb) INTO v_rules
     FROM (SELECT l.match_rule, pg_catalog.count(*) AS n FROM canon.identity_links AS l
           WHERE l.run_id = v_run_id AND l.source_table <> 'drivers' GROUP BY 1) AS r;
-
-    SELECT COALESCE(pg_catalog.jsonb_object_agg(r.outcome, r.n), '{}'::jsonb) INTO v_reasons
-    FROM (SELECT s.outcome, pg_catalog.count(*) AS n FROM canon.identity_work_subject AS s
-          WHERE s.person_key IS NULL GROUP BY 1) AS r;
 
     v_result := pg_catalog.jsonb_build_object(
         'run_id', v_run_id, 'date_from', p_date_from, 'date_to', p_date_to,
