@@ -31,12 +31,9 @@ BEGIN
     SELECT DISTINCT k AS person_key FROM pg_catalog.unnest(p_person_keys) AS k WHERE k IS NOT NULL;
     ANALYZE pg_temp.lead_ledger_persons;
 
-    WITH persons AS (
-        SELECT lp.person_key FROM pg_temp.lead_ledger_persons AS lp
-    ),
-    ev AS (
+    WITH ev AS (
         SELECT e.person_key, e.origin, e.event_date, e.scout_id, e.id, e.source_table, e.source_pk
-        FROM observational.lead_events AS e JOIN persons AS p USING (person_key)
+        FROM observational.lead_events AS e JOIN pg_temp.lead_ledger_persons AS lp USING (person_key)
     ),
     conflicts AS (
         SELECT a.person_key,
@@ -62,19 +59,18 @@ BEGIN
         GROUP BY o.person_key
     ),
     decision AS (
-        SELECT p.person_key,
+        SELECT sm.person_key,
                CASE WHEN c.person_key IS NOT NULL THEN 'C'
                     WHEN f.person_key IS NOT NULL THEN 'A_FLEET'
                     WHEN s.person_key IS NOT NULL THEN 'A'
                     WHEN cab.person_key IS NOT NULL THEN 'B'
                     ELSE 'U' END AS rule,
                c.pairs, f, s, cab, sm.events_by_origin
-        FROM summary AS sm
-        JOIN persons AS p ON p.person_key = sm.person_key
-        LEFT JOIN conflicts AS c ON c.person_key = p.person_key
-        LEFT JOIN latest AS f ON f.person_key = p.person_key AND f.origin = 'fleet_migration'
-        LEFT JOIN latest AS s ON s.person_key = p.person_key AND s.origin = 'scouting'
-        LEFT JOIN latest AS cab ON cab.person_key = p.person_key AND cab.origin = 'cabinet'
+        FROM summary AS sm  -- one row per person of the list with events: ev holds only those
+        LEFT JOIN conflicts AS c ON c.person_key = sm.person_key
+        LEFT JOIN latest AS f ON f.person_key = sm.person_key AND f.origin = 'fleet_migration'
+        LEFT JOIN latest AS s ON s.person_key = sm.person_key AND s.origin = 'scouting'
+        LEFT JOIN latest AS cab ON cab.person_key = sm.person_key AND cab.origin = 'cabinet'
     ),
     rows AS (
         SELECT d.person_key,
