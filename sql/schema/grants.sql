@@ -2,7 +2,7 @@
 -- lead_attribution_owner owns every package object; PUBLIC gets nothing; the job and writer roles get
 -- the table privileges (the owner also reads the raw tables, because views run with its rights)
 -- and the pipeline and operator functions need (procedures that COMMIT cannot be
--- SECURITY DEFINER, so ops.run_pipeline runs with the caller's rights); the reader sees views only.
+-- run with the owner's rights, so ops.run_pipeline runs with the caller's rights); the reader sees views only.
 DO $grants$
 DECLARE
     v_object record;
