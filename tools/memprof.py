@@ -6,8 +6,8 @@ Every --every seconds (default 2) prints the backend's private (RssAnon) and pea
 from /proc, and each time the private memory has grown by --dump-step MB (default 150) since the last
 dump asks the server to write the backend's memory contexts to its log (pg_log_backend_memory_contexts,
 superuser or a role granted EXECUTE on it): the context holding the memory names the statement. NOTICEs
-of the statement are printed as they arrive, with the seconds since the start. The server must run on
-this machine (the backend's /proc entry is read).
+of the statement are printed as they arrive, with the seconds since the start, and its result rows at
+the end. The server must run on this machine (the backend's /proc entry is read).
 
 Found the 2.8 GB peak of the scale-1000 backfill this way (README, "Backfill memory at scale 1000").
 """
@@ -49,7 +49,8 @@ def main():
 
     def run():
         try:
-            outcome["rows"] = work.execute(args.sql).fetchall()
+            cursor = work.execute(args.sql)
+            outcome["rows"] = cursor.fetchall() if cursor.description else []
         except psycopg.Error as error:
             outcome["error"] = error
 
@@ -73,6 +74,8 @@ def main():
     print(f"{elapsed():8.1f} s  finished: peak private {peak} MB (sampled), VmHWM {final['VmHWM']} MB")
     if "error" in outcome:
         raise SystemExit(f"the statement failed: {outcome['error']}")
+    for row in outcome["rows"]:
+        print("\t".join("" if value is None else str(value) for value in row))
     work.close()
     monitor.close()
 
