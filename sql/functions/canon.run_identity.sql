@@ -34,6 +34,7 @@ DECLARE
     v_iterations integer := 0;
     v_group_iterations integer := 0;
     v_sources jsonb;
+    v_outcomes jsonb;
     v_rules jsonb;
     v_reasons jsonb;
     v_result jsonb;
@@ -783,9 +784,12 @@ BEGIN
         RAISE NOTICE 'run_identity % (% s): clustering converged after % iterations', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_iterations;
 
 
-        -- one UPDATE decides every record and writes its evidence (links) and details/candidates
-        -- (queue) from the decided values: a second UPDATE of every row cost as much again (measured).
+        -- one statement decides every record and builds its evidence (links) and details/candidates
+        -- (queue) from the decided values, into a temporary table that the writes below read: an UPDATE
+        -- of every record (a new version of each wide row) cost 3.7 s more at scale 100 (measured).
         -- Records outside the graph (no identifier) keep their outcome and only get their evidence.
+        PERFORM 'PRAGMA:TABLE: identity_decision (node_id integer, source_table text, source_pk text, label integer, person_key uuid, new_person boolean, match_rule text, match_score numeric, confidence_level text, outcome text, evidence jsonb, candidates jsonb, phone text, license text, document text, name_key text)';
+        CREATE TEMP TABLE identity_decision ON COMMIT DROP AS
         WITH components AS (
             SELECT n.label, pg_catalog.count(DISTINCT COALESCE(e.person_key, e.new_person_key)) AS entities,
                    pg_catalog.min(e.node_id) AS entity_node
@@ -883,24 +887,18 @@ BEGIN
                         ELSE d.old_outcome END AS outcome
             FROM decided AS d
         )
-        UPDATE canon.identity_work_subject AS s
-        SET label = z.label,
-            person_key = z.person_key,
-            new_person = z.new_person,
-            match_rule = z.match_rule,
-            match_score = z.match_score,
-            confidence_level = z.confidence_level,
-            outcome = z.outcome,
+        SELECT s.node_id, s.source_table, s.source_pk, z.label, z.person_key, z.new_person, z.match_rule,
+            z.match_score, z.confidence_level, z.outcome,
             -- evidence (links) and details/candidates (queue): masked identifiers, never raw ones
-            evidence = pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                 'rule', z.match_rule,
                 'matched', z.matched,
                 'similarity', s.similarity,
                 'dropped', z.dropped,
                 'shared_phone', CASE WHEN s.phone IS NOT NULL AND NOT s.phone_usable THEN true END,
                 'cluster', CASE WHEN z.outcome = 'CLUSTER' OR z.match_rule = 'NEW_PERSON' THEN z.size END,
-                'driver_id_unknown', CASE WHEN z.outcome = 'DRIVER_NOT_FOUND' THEN true END)),
-            candidates = CASE WHEN z.outcome IN ('MULTIPLE_CANDIDATES', 'WEAK_MATCH_ONLY') THEN COALESCE((
+                'driver_id_unknown', CASE WHEN z.outcome = 'DRIVER_NOT_FOUND' THEN true END)) AS evidence,
+            CASE WHEN z.outcome IN ('MULTIPLE_CANDIDATES', 'WEAK_MATCH_ONLY') THEN COALESCE((
                 SELECT pg_catalog.jsonb_agg(c.candidate ORDER BY c.best DESC NULLS LAST, c.entity)
                 FROM (SELECT p.entity, pg_catalog.max(p.similarity) AS best,
                              pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -914,8 +912,10 @@ BEGIN
                       WHERE p.node_id = s.node_id AND p.dropped IS NULL
                       GROUP BY p.entity
                       ORDER BY 2 DESC NULLS LAST, 1
-                      LIMIT 5) AS c), '[]'::jsonb) ELSE '[]'::jsonb END
-        FROM (SELECT x.*, pg_catalog.count(*) OVER (PARTITION BY x.label) AS size, m.matched, d.dropped
+                      LIMIT 5) AS c), '[]'::jsonb) ELSE '[]'::jsonb END AS candidates,
+            CASE WHEN s.phone_usable THEN s.phone END AS phone, s.license, s.document, s.name_key
+        FROM canon.identity_work_subject AS s
+        JOIN (SELECT x.*, pg_catalog.count(*) OVER (PARTITION BY x.label) AS size, m.matched, d.dropped
               FROM final AS x
               -- one grouped pass over the pairs instead of two sub-queries per record
               LEFT JOIN (SELECT p.node_id, pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
@@ -931,18 +931,17 @@ BEGIN
                          FROM canon.identity_work_pair AS p
                          WHERE p.dropped IS NOT NULL
                          GROUP BY p.node_id) AS d ON d.node_id = x.node_id) AS z
-        WHERE z.node_id = s.node_id;
-        -- the statistics taken before the decision saw no person_key / final outcome: estimated at one
-        -- row, the writes below planned nested loops (the queue DELETE: 12.6 s at scale 10, measured)
-        ANALYZE canon.identity_work_subject;
+          ON z.node_id = s.node_id;
+        -- planner statistics for the writes below (estimated at one row, they planned nested loops: the
+        -- queue DELETE took 12.6 s at scale 10, measured)
+        ANALYZE pg_temp.identity_decision;
 
         -----------------------------------------------------------------------------------------------
         -- 7. write: new persons, links, queue
         -----------------------------------------------------------------------------------------------
         WITH members AS (
-            SELECT s.person_key, CASE WHEN s.phone_usable THEN s.phone END AS phone, s.license, s.document,
-                   s.name_key, s.confidence_level
-            FROM canon.identity_work_subject AS s
+            SELECT s.person_key, s.phone, s.license, s.document, s.name_key, s.confidence_level
+            FROM pg_temp.identity_decision AS s
             WHERE s.new_person AND s.person_key IS NOT NULL
             UNION ALL
             SELECT e.new_person_key, d.phone, d.license, d.document, d.name_key, NULL
@@ -963,7 +962,7 @@ BEGIN
             (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
         SELECT s.person_key, s.source_table, s.source_pk, s.match_rule, s.match_score, s.confidence_level,
                s.evidence, v_run_id
-        FROM canon.identity_work_subject AS s
+        FROM pg_temp.identity_decision AS s
         WHERE s.person_key IS NOT NULL AND s.outcome IN ('LINK', 'NONE', 'CLUSTER')
         ON CONFLICT (source_table, source_pk) DO NOTHING;
 
@@ -992,7 +991,7 @@ BEGIN
         INSERT INTO canon.identity_unmatched AS u
             (source_table, source_pk, reason_code, details, candidates, run_id)
         SELECT s.source_table, s.source_pk, s.outcome, s.evidence - 'rule', s.candidates, v_run_id
-        FROM canon.identity_work_subject AS s
+        FROM pg_temp.identity_decision AS s
         WHERE s.outcome IN ('MULTIPLE_CANDIDATES', 'WEAK_MATCH_ONLY', 'MISSING_IDENTIFIERS', 'DRIVER_NOT_FOUND')
         ON CONFLICT (source_table, source_pk) DO UPDATE
         SET reason_code = EXCLUDED.reason_code, details = EXCLUDED.details, candidates = EXCLUDED.candidates,
@@ -1002,15 +1001,26 @@ BEGIN
               (EXCLUDED.reason_code, EXCLUDED.details, EXCLUDED.candidates);
 
         DELETE FROM canon.identity_unmatched AS u
-        USING canon.identity_work_subject AS s
+        USING pg_temp.identity_decision AS s
         WHERE u.source_table = s.source_table AND u.source_pk = s.source_pk AND u.status = 'OPEN'
           AND s.person_key IS NOT NULL AND s.outcome IN ('LINK', 'NONE', 'CLUSTER');
 
         UPDATE canon.lead_keys AS k
         SET decided_hash = k.row_hash
-        FROM canon.identity_work_subject AS s
+        FROM pg_temp.identity_decision AS s
         WHERE k.source_table = s.source_table AND k.source_pk = s.source_pk
           AND k.decided_hash IS DISTINCT FROM k.row_hash;
+
+        -- the outcome counts of the run log and result (step 9), grouped once
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'source_table', c.source_table, 'outcome', c.outcome, 'unmatched', c.unmatched,
+                   'new_person', c.new_person, 'n', c.n))
+        INTO v_outcomes
+        FROM (SELECT s.source_table, s.outcome, s.person_key IS NULL AS unmatched, s.new_person,
+                     pg_catalog.count(*) AS n
+              FROM pg_temp.identity_decision AS s
+              GROUP BY 1, 2, 3, 4) AS c;
+        DROP TABLE pg_temp.identity_decision;
     END IF;
 
     ---------------------------------------------------------------------------------------------------
@@ -1103,12 +1113,11 @@ BEGIN
     ---------------------------------------------------------------------------------------------------
     -- 9. counts, run log
     ---------------------------------------------------------------------------------------------------
-    -- one pass over the records (at scale 1000 the work table is ~8 GB after its updates: each scan of
-    -- it cost 50-160 s, measured), then the per-source and per-reason counts from its groups
+    -- the per-source and per-reason counts from the outcome groups of step 7
     WITH c AS MATERIALIZED (
-        SELECT s.source_table, s.outcome, s.person_key IS NULL AS unmatched, s.new_person, pg_catalog.count(*) AS n
-        FROM canon.identity_work_subject AS s
-        GROUP BY 1, 2, 3, 4
+        SELECT o.source_table, o.outcome, o.unmatched, o.new_person, o.n
+        FROM pg_catalog.jsonb_to_recordset(COALESCE(v_outcomes, '[]'::jsonb))
+             AS o (source_table text, outcome text, unmatched boolean, new_person boolean, n bigint)
     )
     SELECT (SELECT COALESCE(pg_catalog.jsonb_object_agg(t.source_table, pg_catalog.jsonb_build_object(
                        'scanned', COALESCE((v_scan -> 'scanned' ->> t.source_table)::bigint, 0),
