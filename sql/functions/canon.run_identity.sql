@@ -961,6 +961,14 @@ BEGIN
         FROM members AS m
         GROUP BY m.person_key;
 
+        -- a first load (the links so far are under half the records decided now): the secondary indexes
+        -- are built once after the inserts (see canon.drop_secondary_indexes)
+        v_index_defs := NULL;
+        IF v_subjects >= 1000
+           AND (SELECT pg_catalog.count(*) FROM (SELECT FROM canon.identity_links AS l LIMIT v_subjects / 2) AS x)
+               < v_subjects / 2 THEN
+            v_index_defs := canon.drop_secondary_indexes('canon.identity_links'::regclass);
+        END IF;
         INSERT INTO canon.identity_links
             (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
         SELECT s.person_key, s.source_table, s.source_pk, s.match_rule, s.match_score, s.confidence_level,
@@ -984,6 +992,9 @@ BEGIN
         ORDER BY e.driver_id, s.match_score DESC, s.source_table, s.source_pk
         ON CONFLICT (source_table, source_pk) DO NOTHING;
         GET DIAGNOSTICS v_drivers_linked = ROW_COUNT;
+        IF v_index_defs IS NOT NULL THEN
+            PERFORM canon.create_indexes(v_index_defs);
+        END IF;
 
         IF v_subjects > 1000 THEN
             ANALYZE canon.identity_links;
