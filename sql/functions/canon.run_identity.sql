@@ -81,7 +81,7 @@ BEGIN
     --    when public.drivers has no new row version since the last refresh (fingerprint of every row's
     --    xmin and ctid, taken before reading) and nobody else wrote drivers_index (its row count).
     ---------------------------------------------------------------------------------------------------
-    SELECT 'v1:' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
+    SELECT 'v2:' || COALESCE(v_target, '') || ':' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
     INTO v_fp_raw, v_raw_rows
     FROM canon.row_versions('public.drivers'::regclass) AS v;
     SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.drivers_index AS i;
@@ -103,8 +103,13 @@ BEGIN
         -- The keys derived from normalized values (licence DNI, name blocks) are computed there too, over
         -- a subquery kept apart by OFFSET 0 (pulled up, it would normalize the licence and the name twice).
         PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, phone text, license text, document text, plate text, name_tokens text[], license_dni text, name_blocks text[])';
+        -- Name blocks serve rule R4 only, which reads drivers of the target park with a car: half the
+        -- drivers (6 us each). Whether a driver is in the target park is part of its row hash and the
+        -- fingerprint holds the setting, so a new target_park_id re-normalizes the drivers it moves.
         CREATE TEMP TABLE identity_driver_keys ON COMMIT DROP AS
-        SELECT n.*, canon.license_dni(n.license) AS license_dni, canon.name_block_keys(n.name_tokens) AS name_blocks
+        SELECT n.*, canon.license_dni(n.license) AS license_dni,
+               CASE WHEN n.car <> '' AND n.park_id = v_target THEN canon.name_block_keys(n.name_tokens)
+                    ELSE '{}'::text[] END AS name_blocks
         FROM (SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash,
                      canon.normalize_phone(s.phone) AS phone,
                      canon.normalize_license(s.license) AS license,
@@ -119,7 +124,7 @@ BEGIN
                            d.document_number::text AS document,
                            COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
                            pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
-                           pg_catalog.md5(ROW('v1', d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
+                           pg_catalog.md5(ROW('v2', d.park_id IS NOT DISTINCT FROM v_target, d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
                                               d.phone, d.license_number, d.license_normalized_number, d.document_number,
                                               d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
                                               d.hire_date)::text) AS row_hash
@@ -255,8 +260,10 @@ BEGIN
         ANALYZE canon.identity_work_lead;
 
         PERFORM 'PRAGMA:TABLE: identity_lead_keys (source_table text, source_pk text, lead_date date, row_hash text, driver_id text, first_name_raw text, car text, phone text, license text, document text, plate text, name_tokens text[], license_dni text, name_blocks text[])';
+        -- name blocks serve rule R4 only, which needs a car: two records in three have none (6 us a record)
         CREATE TEMP TABLE identity_lead_keys ON COMMIT DROP AS
-        SELECT n.*, canon.license_dni(n.license) AS license_dni, canon.name_block_keys(n.name_tokens) AS name_blocks
+        SELECT n.*, canon.license_dni(n.license) AS license_dni,
+               CASE WHEN n.car <> '' THEN canon.name_block_keys(n.name_tokens) ELSE '{}'::text[] END AS name_blocks
         FROM (SELECT w.source_table, w.source_pk, w.lead_date, w.row_hash, w.driver_id, w.first_name_raw,
                      pg_catalog.concat_ws(' ', w.car_brand_raw, w.car_model_raw) AS car,
                      canon.normalize_phone(w.phone_raw) AS phone,
