@@ -1,7 +1,7 @@
 -- canon.run_identity (DOMAIN §3): one hand-built fixture per rule and outcome, in March 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(26);
+SELECT plan(28);
 
 -- shape
 SELECT has_function('canon', 'run_identity', ARRAY['date', 'date'], 'canon.run_identity(date, date) exists');
@@ -120,6 +120,15 @@ SELECT set_eq($$SELECT source_table, source_pk, person_key FROM canon.identity_l
               'a second run creates no link and changes no person_key');
 SELECT is((SELECT sum((value ->> 'processed')::int)::int FROM t_run2, jsonb_each(result -> 'sources')), 0,
           'a second run with nothing new decides no record');
+
+-- a new target park: the drivers it moves in or out are normalized again (R4 blocks target-park drivers only)
+SELECT ok((SELECT cardinality(name_blocks) > 0 FROM canon.drivers_index WHERE driver_id = 't-d4'),
+          'a target-park driver with a car carries the name blocks rule R4 reads');
+UPDATE ops.settings SET value = 'otherpark' WHERE key = 'target_park_id';
+CREATE TEMP TABLE t_run3 AS SELECT canon.run_identity('2024-03-01', '2024-03-31') AS result;
+SELECT is((SELECT name_blocks FROM canon.drivers_index WHERE driver_id = 't-d4'), '{}'::text[],
+          'after target_park_id changes, a driver moved out of the target park is re-normalized without blocks');
+UPDATE ops.settings SET value = '08e20910d81d42658d4334d3f6d10ac0' WHERE key = 'target_park_id';
 
 -- errors
 SELECT throws_ok($$SELECT canon.run_identity(NULL, '2024-03-01')$$, '22004', NULL, 'a NULL date is refused');
