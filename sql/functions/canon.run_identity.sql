@@ -796,7 +796,7 @@ BEGIN
 
         -- one statement decides every record and builds its evidence (links) and details/candidates
         -- (queue) from the decided values, into a temporary table that the writes below read: an UPDATE
-        -- of every record (a new version of each wide row) cost 3.7 s more at scale 100 (measured).
+        -- of every record (a new version of each wide row) took 10.4 s instead of 6.2 s at scale 100.
         -- Records outside the graph (no identifier) keep their outcome and only get their evidence.
         PERFORM 'PRAGMA:TABLE: identity_decision (node_id integer, source_table text, source_pk text, label integer, person_key uuid, new_person boolean, match_rule text, match_score numeric, confidence_level text, outcome text, evidence jsonb, candidates jsonb, phone text, license text, document text, name_key text)';
         CREATE TEMP TABLE identity_decision ON COMMIT DROP AS
@@ -853,7 +853,6 @@ BEGIN
                                         WHERE p.node_id = s.node_id AND p.match_rule = 'WEAK'), false) AS weak_alone,
                    own.person_key AS own_person, own.new_person_key AS own_new,
                    n.one_person, n.one_new,
-                   s.label AS old_label, s.person_key AS old_person_key, s.new_person AS old_new_person,
                    s.outcome AS old_outcome, s.match_rule AS old_rule, s.match_score AS old_score,
                    s.confidence_level AS old_confidence, s.id_keys, s.phone_usable
             FROM canon.identity_work_subject AS s
@@ -861,15 +860,15 @@ BEGIN
             LEFT JOIN owner AS own ON own.node_id = s.node_id
             LEFT JOIN via AS v ON v.node_a = s.node_id
         ),
-        final AS (  -- the decided values of every record
+        final AS (  -- the decided values of every record; one outside the graph gets no person
             SELECT d.node_id,
-                   CASE WHEN NOT d.in_graph THEN d.old_label ELSE d.label END AS label,
-                   CASE WHEN NOT d.in_graph THEN d.old_person_key
+                   d.label,
+                   CASE WHEN NOT d.in_graph THEN NULL
                         WHEN d.weak_alone THEN NULL
                         WHEN d.old_outcome = 'LINK' THEN COALESCE(d.own_person, d.own_new)
                         WHEN d.entities = 0 THEN d.fresh_key
                         WHEN d.entities = 1 THEN COALESCE(d.one_person, d.one_new) END AS person_key,
-                   CASE WHEN NOT d.in_graph THEN d.old_new_person
+                   CASE WHEN NOT d.in_graph THEN false
                         WHEN d.weak_alone THEN false
                         WHEN d.old_outcome = 'LINK' THEN d.own_person IS NULL
                         WHEN d.entities = 0 THEN true
@@ -942,8 +941,8 @@ BEGIN
                          WHERE p.dropped IS NOT NULL
                          GROUP BY p.node_id) AS d ON d.node_id = x.node_id) AS z
           ON z.node_id = s.node_id;
-        -- planner statistics for the writes below (estimated at one row, they planned nested loops: the
-        -- queue DELETE took 12.6 s at scale 10, measured)
+        -- planner statistics for the writes below (without them the queue DELETE was planned as a nested
+        -- loop: 12.6 s at scale 10, measured)
         ANALYZE pg_temp.identity_decision;
 
         -----------------------------------------------------------------------------------------------
@@ -968,12 +967,14 @@ BEGIN
         FROM members AS m
         GROUP BY m.person_key;
 
-        -- a first load (the links so far are under half the records decided now): the secondary indexes
-        -- are built once after the inserts (see canon.drop_secondary_indexes)
+        -- a first load (the links so far are under a tenth of the records decided now): the secondary
+        -- indexes are built once after the inserts (see canon.drop_secondary_indexes). Stricter than for
+        -- drivers_index and lead_keys: the reader views read identity_links, and the lock it takes lasts
+        -- until the caller's transaction ends (a whole populate_lead_events range)
         v_index_defs := NULL;
         IF v_subjects >= 1000
-           AND (SELECT pg_catalog.count(*) FROM (SELECT FROM canon.identity_links AS l LIMIT v_subjects / 2) AS x)
-               < v_subjects / 2 THEN
+           AND (SELECT pg_catalog.count(*) FROM (SELECT FROM canon.identity_links AS l LIMIT v_subjects / 10) AS x)
+               < v_subjects / 10 THEN
             v_index_defs := canon.drop_secondary_indexes('canon.identity_links'::regclass);
         END IF;
         INSERT INTO canon.identity_links

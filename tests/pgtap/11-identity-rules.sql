@@ -1,7 +1,7 @@
 -- canon.run_identity (DOMAIN §3): one hand-built fixture per rule and outcome, in March 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(28);
+SELECT plan(30);
 
 -- shape
 SELECT has_function('canon', 'run_identity', ARRAY['date', 'date'], 'canon.run_identity(date, date) exists');
@@ -21,7 +21,7 @@ INSERT INTO public.drivers (driver_id, park_id, first_name, last_name, full_name
     ('t-d8', '08e20910d81d42658d4334d3f6d10ac0', 'Carlos', 'Meza Soto', 'MEZA SOTO CARLOS', NULL, NULL, '40000008', NULL, NULL, NULL, '2024-02-01'),
     ('t-w1', '08e20910d81d42658d4334d3f6d10ac0', 'Hugo', 'Alva', 'ALVA HUGO', '987650009', NULL, NULL, NULL, NULL, NULL, '2024-02-01'),
     ('t-w2', '08e20910d81d42658d4334d3f6d10ac0', 'Ivan', 'Bravo', 'BRAVO IVAN', '987650009', NULL, NULL, NULL, NULL, NULL, '2024-02-01'),
-    ('t-w3', 'otherpark', 'Oscar', 'Cano', 'CANO OSCAR', '987650009', NULL, NULL, NULL, NULL, NULL, '2024-02-01'),
+    ('t-w3', 'otherpark', 'Oscar', 'Cano', 'CANO OSCAR', '987650009', NULL, NULL, 'Nissan', 'Sentra', NULL, '2024-02-01'),
     ('t-w4', 'otherpark', 'Raul', 'Diaz', 'DIAZ RAUL', '987650009', NULL, NULL, NULL, NULL, NULL, '2024-02-01');
 
 INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, first_name, middle_name, last_name,
@@ -124,10 +124,14 @@ SELECT is((SELECT sum((value ->> 'processed')::int)::int FROM t_run2, jsonb_each
 -- a new target park: the drivers it moves in or out are normalized again (R4 blocks target-park drivers only)
 SELECT ok((SELECT cardinality(name_blocks) > 0 FROM canon.drivers_index WHERE driver_id = 't-d4'),
           'a target-park driver with a car carries the name blocks rule R4 reads');
+SELECT is((SELECT name_blocks FROM canon.drivers_index WHERE driver_id = 't-w3'), '{}'::text[],
+          'a driver of another park carries no name blocks (R4 reads the target park only)');
 UPDATE ops.settings SET value = 'otherpark' WHERE key = 'target_park_id';
 CREATE TEMP TABLE t_run3 AS SELECT canon.run_identity('2024-03-01', '2024-03-31') AS result;
 SELECT is((SELECT name_blocks FROM canon.drivers_index WHERE driver_id = 't-d4'), '{}'::text[],
           'after target_park_id changes, a driver moved out of the target park is re-normalized without blocks');
+SELECT ok((SELECT cardinality(name_blocks) > 0 FROM canon.drivers_index WHERE driver_id = 't-w3'),
+          'and a driver with a car moved into the target park gets its name blocks');
 UPDATE ops.settings SET value = '08e20910d81d42658d4334d3f6d10ac0' WHERE key = 'target_park_id';
 
 -- errors
