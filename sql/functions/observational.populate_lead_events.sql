@@ -3,7 +3,9 @@
 -- person_key of canon.identity_links and no second process can be forgotten (the 2025-12-14 stall).
 -- Idempotent: identical events are left alone, changed ones updated, new ones inserted; rows that
 -- cannot be events (no pk, no usable date, duplicate pk) go to lead_event_rejects, whatever their date.
--- Concurrent calls serialize on an advisory lock: the second waits, then finds nothing to do.
+-- Concurrent calls serialize on an advisory lock: the second waits, then finds nothing to do. A call
+-- whose dates a previous call covered, with no input changed since (observational.populate_fingerprint),
+-- reads no source row: its counts come from identity and the last scan (observational.populate_state).
 CREATE OR REPLACE FUNCTION observational.populate_lead_events(p_date_from date, p_date_to date)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -18,6 +20,10 @@ DECLARE
     v_sources jsonb;
     v_ledger jsonb;
     v_result jsonb;
+    v_fp text;
+    v_fp_stored text;
+    v_covered datemultirange;
+    v_rejected jsonb;
 BEGIN
     IF p_date_from IS NULL OR p_date_to IS NULL THEN
         RAISE EXCEPTION 'populate_lead_events needs both dates, got date_from % and date_to %',
@@ -51,6 +57,37 @@ BEGIN
 
     RAISE NOTICE 'populate_lead_events %..%: identity', p_date_from, v_date_to;
     v_identity := canon.run_identity(p_date_from, v_date_to);
+
+    -- nothing new: the range's events and ledger are current when no input changed since a call that
+    -- covered these dates (observational.populate_fingerprint). The counts then come from identity (valid
+    -- records of the range, which it counted or kept from its last scan) and the last full scan (rejects).
+    v_fp := observational.populate_fingerprint();
+    SELECT st.fingerprint, st.covered, st.rejected INTO v_fp_stored, v_covered, v_rejected
+    FROM observational.populate_state AS st;
+    IF v_fp_stored = v_fp AND v_covered @> pg_catalog.daterange(p_date_from, v_date_to, '[]') THEN
+        SELECT pg_catalog.jsonb_object_agg(t.source_table, pg_catalog.jsonb_build_object(
+                   'scanned', t.valid + t.rejected, 'inserted', 0, 'updated', 0, 'unchanged', t.valid,
+                   'rejected', t.rejected, 'rejects_new_or_changed', 0, 'rejects_healed', 0))
+        INTO v_sources
+        FROM (SELECT x.source_table,
+                     COALESCE((v_identity #>> ARRAY['sources', x.source_table, 'scanned'])::bigint, 0) AS valid,
+                     COALESCE((v_rejected ->> x.source_table)::bigint, 0) AS rejected
+              FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations'))
+                   AS x (source_table)) AS t;
+        v_result := pg_catalog.jsonb_build_object(
+            'run_id', v_run_id, 'date_from', p_date_from, 'date_to', v_date_to,
+            'sources', v_sources,
+            'identity', v_identity,
+            'ledger', pg_catalog.jsonb_build_object('changed', 0, 'removed', 0,
+                                                    'skipped', 'no input changed since a call that covered the range'));
+        PERFORM ops.finish_run(v_run_id, 'succeeded', v_result);
+        RAISE NOTICE 'populate_lead_events %..%: done, nothing changed since a call that covered the range',
+            p_date_from, v_date_to;
+        RETURN v_result;
+    END IF;
+    IF v_fp_stored IS DISTINCT FROM v_fp OR v_covered IS NULL THEN
+        v_covered := '{}'::datemultirange;  -- current for no date but those of this call
+    END IF;
 
     RAISE NOTICE 'populate_lead_events %..%: events', p_date_from, v_date_to;
     WITH scan AS MATERIALIZED (
@@ -122,6 +159,16 @@ BEGIN
         SELECT DISTINCT e.person_key FROM observational.lead_events AS e
         WHERE e.person_key IS NOT NULL
           AND e.event_date BETWEEN p_date_from AND v_date_to));
+
+    INSERT INTO observational.populate_state AS st (singleton, fingerprint, covered, rejected, run_id, updated_at)
+    VALUES (true, observational.populate_fingerprint(),
+            v_covered + pg_catalog.datemultirange(pg_catalog.daterange(p_date_from, v_date_to, '[]')),
+            (SELECT pg_catalog.jsonb_object_agg(k.key, (k.value ->> 'rejected')::bigint)
+             FROM pg_catalog.jsonb_each(v_sources) AS k),
+            v_run_id, pg_catalog.now())
+    ON CONFLICT (singleton) DO UPDATE
+    SET fingerprint = EXCLUDED.fingerprint, covered = EXCLUDED.covered, rejected = EXCLUDED.rejected,
+        run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at;
 
     v_result := pg_catalog.jsonb_build_object(
         'run_id', v_run_id, 'date_from', p_date_from, 'date_to', v_date_to,

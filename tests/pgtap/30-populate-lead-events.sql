@@ -1,6 +1,6 @@
 -- populate_lead_events: shape, idempotence, boundaries, corrections, deletions, rejects, errors.
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 
 SELECT has_function('observational', 'populate_lead_events', ARRAY['date', 'date'],
                     'populate_lead_events(date, date) exists');
@@ -58,6 +58,15 @@ SELECT is((SELECT md5(string_agg(row(source_table, source_pk, event_date, person
                                  ',' ORDER BY source_table, source_pk))
            FROM observational.lead_events WHERE source_pk LIKE ANY (ARRAY['pt-%', '9300%'])),
           (SELECT d FROM digest1), 'a second identical call leaves the table digest unchanged');
+SELECT ok((SELECT r -> 'ledger' ? 'skipped' FROM r2),
+          'a second identical call reads no source row: no input changed since a call that covered its dates');
+SELECT is((SELECT jsonb_object_agg(k, v -> 'scanned') FROM r2, jsonb_each(r -> 'sources') AS s (k, v)),
+          (SELECT jsonb_object_agg(k, v -> 'scanned') FROM r1, jsonb_each(r -> 'sources') AS s (k, v)),
+          'and reports the scanned counts of the full scan');
+DELETE FROM observational.lead_ledger;
+CREATE TEMP TABLE r3 AS SELECT observational.populate_lead_events('2025-12-15', '2025-12-20') AS r;
+SELECT ok((SELECT NOT (r -> 'ledger' ? 'skipped') FROM r3) AND EXISTS (SELECT FROM observational.lead_ledger),
+          'a ledger emptied by hand is an input change: the next call scans and refills it');
 
 SELECT is((SELECT r #>> '{sources,module_ct_cabinet_leads,inserted}'
            FROM observational.populate_lead_events('2025-12-14', '2025-12-16') AS r), '1',
