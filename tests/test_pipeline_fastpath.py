@@ -108,6 +108,27 @@ def test_a_run_with_nothing_new_skips_its_work_and_logs_why(fast_db):
         assert last_run(conn)[0] == "skip"
 
 
+def test_a_requested_full_run_repairs_an_event_edited_by_hand(fast_db):
+    """populate's own fast path does not see an UPDATE of an event by hand (it fingerprints row counts);
+    CALL ops.run_pipeline(true) clears its state, so the requested run re-reads the sources."""
+    assert call_pipeline(fast_db)[0] == "full"
+    with psycopg.connect(fast_db, autocommit=True) as conn:
+        pk, payload = conn.execute("""
+            SELECT e.source_pk, e.payload_json FROM observational.lead_events AS e
+            JOIN public.module_ct_cabinet_leads AS c ON c.external_id = e.source_pk
+            WHERE e.source_table = 'module_ct_cabinet_leads' AND c.lead_created_at::date = '2025-12-29'
+            ORDER BY e.source_pk LIMIT 1""").fetchone()
+        conn.execute("""UPDATE observational.lead_events SET payload_json = '{"edited": true}'
+                        WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = %s""", (pk,))
+    mode, reason, _ = call_pipeline(fast_db, full=True)
+    assert (mode, reason) == ("full", "requested")
+    with psycopg.connect(fast_db, autocommit=True) as conn:
+        repaired = conn.execute("""SELECT payload_json FROM observational.lead_events
+                                   WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = %s""",
+                                (pk,)).fetchone()[0]
+    assert repaired == payload
+
+
 @pytest.mark.parametrize("change", ["insert", "update", "delete", "truncate"])
 def test_a_raw_change_after_a_run_is_picked_up_by_the_next_one(fast_db, change):
     assert call_pipeline(fast_db)[0] == "full"

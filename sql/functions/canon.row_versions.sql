@@ -16,7 +16,8 @@ BEGIN
     -- a regclass prints schema-qualified and quoted as needed
     EXECUTE pg_catalog.format(
         'SELECT pg_catalog.count(*), COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended('
-        'x.xmin::text OPERATOR(pg_catalog.||) ''/'' OPERATOR(pg_catalog.||) x.ctid::text, 0)), 0) FROM %s AS x',
+        'x.tableoid::text OPERATOR(pg_catalog.||) ''/'' OPERATOR(pg_catalog.||) x.xmin::text '
+        'OPERATOR(pg_catalog.||) ''/'' OPERATOR(pg_catalog.||) x.ctid::text, 0)), 0) FROM %s AS x',
         p_table)
     INTO row_count, versions_hash;
 END;

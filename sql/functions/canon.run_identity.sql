@@ -208,7 +208,7 @@ BEGIN
     --    today) are the same and lead_keys was not written by anyone else since a scan that covered
     --    every date of the range; the scanned counts then come from lead_scan_days.
     ---------------------------------------------------------------------------------------------------
-    SELECT 'v1:' || ops.get_setting('min_lead_date') || ':' || ops.today()::text
+    SELECT 'v1:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
            || pg_catalog.string_agg(':' || v.row_count::text || ':' || v.versions_hash::text, '' ORDER BY t.ord),
            pg_catalog.sum(v.row_count)
     INTO v_fp_raw, v_raw_rows

@@ -20,6 +20,9 @@ BEGIN
         RAISE EXCEPTION 'person key list is NULL'
             USING ERRCODE = '22004', HINT = 'Pass an array of person_key (it may be empty).';
     END IF;
+    -- the lock populate_lead_events holds (re-entrant in its transaction): a direct call never writes
+    -- decisions from an older view of the events over those of a populate running beside it
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead_attribution.populate'));
 
     -- The persons go to a temporary table with statistics rather than into the statements as an array:
     -- a statement planned with "= ANY (<array>)" costs ~650 bytes of transient planner memory per

@@ -1,6 +1,6 @@
 -- populate_lead_events: shape, idempotence, boundaries, corrections, deletions, rejects, errors.
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 
 SELECT has_function('observational', 'populate_lead_events', ARRAY['date', 'date'],
                     'populate_lead_events(date, date) exists');
@@ -67,6 +67,10 @@ DELETE FROM observational.lead_ledger;
 CREATE TEMP TABLE r3 AS SELECT observational.populate_lead_events('2025-12-15', '2025-12-20') AS r;
 SELECT ok((SELECT NOT (r -> 'ledger' ? 'skipped') FROM r3) AND EXISTS (SELECT FROM observational.lead_ledger),
           'a ledger emptied by hand is an input change: the next call scans and refills it');
+CREATE FUNCTION ops.t_code_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+CREATE TEMP TABLE r4 AS SELECT observational.populate_lead_events('2025-12-15', '2025-12-20') AS r;
+SELECT ok((SELECT NOT (r -> 'ledger' ? 'skipped') FROM r4),
+          'a change of the package code (as a migrate makes) is an input change: the next call scans');
 
 SELECT is((SELECT r #>> '{sources,module_ct_cabinet_leads,inserted}'
            FROM observational.populate_lead_events('2025-12-14', '2025-12-16') AS r), '1',
