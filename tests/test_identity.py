@@ -3,7 +3,7 @@ stability of person_keys across runs and after new records. One scale-1 database
 import psycopg
 import pytest
 
-from conftest import load_sample, migrate
+from conftest import ROOT, load_sample, migrate
 
 RANGE = ("2020-01-01", "2026-01-08")
 
@@ -108,11 +108,7 @@ SELECT l.source_table, l.source_pk, l.match_rule,
        min(l.source_table || ':' || l.source_pk) OVER (PARTITION BY l.person_key) AS person
 FROM canon.identity_links AS l ORDER BY 1, 2
 """
-RESET_IDENTITY = """
-TRUNCATE canon.identity_links, canon.identity_unmatched, canon.person_merges, canon.lead_keys, canon.drivers_index,
-         canon.identity_source_state, canon.lead_scan_days, observational.lead_events, observational.lead_ledger CASCADE;
-TRUNCATE canon.identity_registry CASCADE;
-"""
+RESET_IDENTITY = (ROOT / "tools" / "reset_identity.sql").read_text()
 
 
 def test_resolution_does_not_depend_on_the_plan(sample_db):
