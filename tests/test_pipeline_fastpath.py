@@ -79,17 +79,19 @@ def test_a_run_with_nothing_new_skips_its_work_and_logs_why(fast_db):
         assert events == 400
         full_snapshot = health_snapshot(conn)
 
-    # the first skip recomputes events_behind once: the pipeline's last success (part of its key) went from
-    # never to the full run; the next skip reuses every data check
-    assert call_pipeline(fast_db)[0] == "skip"
-    mode, reason, details = call_pipeline(fast_db)
-    assert mode == "skip" and reason.startswith("inputs unchanged since full run"), reason
-    steps = {s["step"]: s for s in details["steps"]}
-    for step in ("pipeline_ranges", "populate", "refresh_money_chain"):
-        assert steps[step] == {"step": step, "skipped": "inputs unchanged"}
-    assert not any(s["step"].startswith("populate_lead_events") for s in details["steps"])
-    health = steps["record_health"]["result"]
-    assert (health["reused"], health["computed"]) == (9, 3), "data checks reused, clock/cron/run-log checks computed"
+    # the first skip already reuses every data check: the full run found the pipeline late (no success on
+    # record yet), but events_behind had no WARN row, which lateness alone can produce, so its rows hold
+    # now that the pipeline is on time (the run after a backfill's catch-up took 17 s at scale 1000 when
+    # it recomputed them); so does the next skip
+    for _ in range(2):
+        mode, reason, details = call_pipeline(fast_db)
+        assert mode == "skip" and reason.startswith("inputs unchanged since full run"), reason
+        steps = {s["step"]: s for s in details["steps"]}
+        for step in ("pipeline_ranges", "populate", "refresh_money_chain"):
+            assert steps[step] == {"step": step, "skipped": "inputs unchanged"}
+        assert not any(s["step"].startswith("populate_lead_events") for s in details["steps"])
+        health = steps["record_health"]["result"]
+        assert (health["reused"], health["computed"]) == (9, 3), "data checks reused, clock/cron/run-log checks computed"
 
     with psycopg.connect(fast_db, autocommit=True) as conn:
         assert count_events(conn) == events

@@ -2,7 +2,8 @@
 -- failure row is reported under, and whether it is reusable: its rows depend only on tables the
 -- pipeline's fast path watches (ops.pipeline_inputs), on settings, on today's Lima date and, when
 -- pipeline_age is true, on whether the last successful pipeline run is older than
--- health_pipeline_max_age_minutes (events_behind's WARN) - so a pipeline snapshot whose inputs did not
+-- health_pipeline_max_age_minutes, which may only turn a row that would be OK into WARN (events_behind:
+-- recent rows awaiting a late pipeline) - so a pipeline snapshot whose inputs did not
 -- change may reuse them (ops.record_health). The others read the clock, pg_cron or the run log, and
 -- are always recomputed. A check that starts reading anything else must say so here.
 CREATE OR REPLACE FUNCTION ops.health_check_list()
