@@ -1,7 +1,7 @@
 -- The row versions of a table, for canon.run_identity's "nothing new since the last run" tests: its
--- row count and a bit_xor of a hash of every row's xmin and ctid. An insert, update or delete (a new
--- xmin or ctid) changes it; reading the table does not. The one definition for drivers and the three
--- lead sources.
+-- row count and a bit_xor of a hash of every row's tableoid, xmin and ctid (tableoid: the partitions of
+-- a partitioned table number their ctids alike). An insert, update or delete (a new xmin or ctid)
+-- changes it; reading the table does not. The one definition for drivers and the three lead sources.
 CREATE OR REPLACE FUNCTION canon.row_versions(p_table regclass, OUT row_count bigint, OUT versions_hash bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -22,4 +22,4 @@ BEGIN
     INTO row_count, versions_hash;
 END;
 $$;
-COMMENT ON FUNCTION canon.row_versions(regclass) IS 'canon.row_versions(p_table regclass) -> (row_count, versions_hash): row count and bit_xor hash of every row''s xmin/ctid';
+COMMENT ON FUNCTION canon.row_versions(regclass) IS 'canon.row_versions(p_table regclass) -> (row_count, versions_hash): row count and bit_xor hash of every row''s tableoid/xmin/ctid';

@@ -87,12 +87,15 @@ BEGIN
         BEGIN
             v_step := 'pipeline_ranges';
             v_ranges := ARRAY(SELECT pg_catalog.daterange(r.date_from, r.date_to, '[]') FROM ops.pipeline_ranges() AS r);
+            IF p_full THEN
+                -- asked for a full run: populate re-reads its ranges even with no input changed. Under
+                -- populate's lock, taken first as populate does (a backfill upserts the state at its end)
+                PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead_attribution.populate'));
+                DELETE FROM observational.populate_state AS st WHERE true;
+            END IF;
         EXCEPTION WHEN OTHERS OR query_canceled THEN
             GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
         END;
-        IF p_full THEN  -- asked for a full run: populate re-reads its ranges even with no input changed
-            DELETE FROM observational.populate_state AS st WHERE true;
-        END IF;
         FOREACH v_range IN ARRAY COALESCE(v_ranges, '{}') LOOP
             v_step := pg_catalog.format('populate_lead_events(%s, %s)', pg_catalog.lower(v_range), pg_catalog.upper(v_range) - 1);
             v_step_started := pg_catalog.clock_timestamp();

@@ -3,7 +3,7 @@
 -- the fingerprint arithmetic, the plan's shape and bad input. Runs and COMMITs: tests/test_pipeline_fastpath.py.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(18);
+SELECT plan(22);
 
 SELECT has_function('ops', 'record_health', ARRAY['bigint', 'text', 'boolean'], 'ops.record_health(bigint, text, boolean) exists');
 SELECT has_function('ops', 'pipeline_plan', ARRAY['boolean', 'bigint'], 'ops.pipeline_plan(boolean, bigint) exists');
@@ -22,6 +22,19 @@ SELECT set_eq($$SELECT "check", subject, status, observed, threshold, detail, hi
               'a snapshot with reused checks has the rows of the computed one');
 SELECT is((SELECT r ->> 'computed' || '/' || (r ->> 'reused') FROM ops.record_health(-3, 'k2', true) AS r), '12/0',
           'another key (inputs changed) reuses nothing');
+
+-- lateness (no pipeline success on record here) only turns a row that would be OK into WARN: late rows
+-- without a WARN serve the on-time case too; a WARN row is cached for the late case only
+SELECT is((SELECT cache_key ~ ';pipeline_late=any$' FROM ops.health_check_cache WHERE check_function = 'events_behind'),
+          true, 'events_behind computed while the pipeline is late, with no WARN row, is cached for either case');
+INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, first_name, park_phone)
+VALUES (971001, 'hc-today', ops.today() + time '08:00', 'HOY', '987710001');
+SELECT lives_ok($$SELECT ops.record_health(-6, 'k4', false)$$, 'a snapshot with a lead of today not yet populated');
+SELECT is((SELECT status FROM ops.health_history
+           WHERE run_id = -6 AND "check" = 'events_behind_source' AND subject = 'module_ct_cabinet_leads'),
+          'WARN', 'the lead awaiting a late pipeline is a WARN row');
+SELECT is((SELECT cache_key ~ ';pipeline_late=true$' FROM ops.health_check_cache WHERE check_function = 'events_behind'),
+          true, 'and that snapshot is cached for the late case only');
 
 -- a check that cannot run is never cached
 ALTER TABLE canon.identity_unmatched RENAME TO identity_unmatched_away;
