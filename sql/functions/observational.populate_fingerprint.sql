@@ -24,6 +24,6 @@ AS $$
         (SELECT pg_catalog.count(*) FROM observational.lead_ledger AS g),
         (SELECT pg_catalog.md5(pg_catalog.string_agg(s.key || '=' || s.value, ',' ORDER BY s.key))
          FROM ops.settings AS s),
-        ops.pipeline_inputs() ->> 'code');
+        ops.code_digest());
 $$;
-COMMENT ON FUNCTION observational.populate_fingerprint() IS 'observational.populate_fingerprint() -> text: fingerprint of the inputs of lead_events and lead_ledger (lead row versions, links, merges, row counts, settings)';
+COMMENT ON FUNCTION observational.populate_fingerprint() IS 'observational.populate_fingerprint() -> text: fingerprint of the inputs of lead_events and lead_ledger (lead row versions, links, merges, row counts, settings, code)';

@@ -8,8 +8,7 @@
 --            shape says 'unsupported'.
 --   pending  this backend's not yet flushed part of changes, per table (what a run wrote itself)
 --   server   postmaster start time and the database's statistics reset time: counters restart then
---   code     digest of the package's functions and views: a migrate that changes code changes it (and
---            any migrate does: it re-creates the views, whose stored rules name their own oid)
+--   code     digest of the package's functions and views (ops.code_digest): a migrate changes it
 -- Only catalogs and counters are read, and no table is locked: a run never waits here.
 --   track_counts  the setting; when off, nothing moves the counters
 -- Counters of other backends are flushed when they go idle (PostgreSQL 15: at once, or within ~10 s
@@ -70,20 +69,7 @@ AS $$
                                        pg_catalog.pg_stat_get_db_stat_reset_time(
                                            (SELECT d.oid FROM pg_catalog.pg_database AS d
                                             WHERE d.datname = pg_catalog.current_database()))),
-        'code', (SELECT pg_catalog.md5(pg_catalog.string_agg(x.definition, ';' ORDER BY x.definition))
-                 FROM (SELECT p.oid::regprocedure::text || ':' || pg_catalog.md5(p.prosrc)
-                              || COALESCE(p.proconfig::text, '') AS definition
-                       FROM pg_catalog.pg_proc AS p
-                       WHERE p.pronamespace IN (SELECT n.oid FROM pg_catalog.pg_namespace AS n
-                                                WHERE n.nspname IN ('canon', 'observational', 'ops'))
-                       UNION ALL
-                       -- the stored rule, not pg_get_viewdef(), which locks the tables a view reads
-                       SELECT c.oid::regclass::text || ':' || pg_catalog.md5(r.ev_action::text)
-                       FROM pg_catalog.pg_class AS c
-                       JOIN pg_catalog.pg_rewrite AS r ON r.ev_class = c.oid
-                       WHERE c.relkind IN ('v', 'm')
-                         AND c.relnamespace IN (SELECT n.oid FROM pg_catalog.pg_namespace AS n
-                                                WHERE n.nspname IN ('canon', 'observational', 'ops'))) AS x),
+        'code', ops.code_digest(),
         'track_counts', pg_catalog.current_setting('track_counts'));
 $$;
 COMMENT ON FUNCTION ops.pipeline_inputs() IS 'ops.pipeline_inputs() -> jsonb {tables: {<relation>: {shape, changes}}, pending, server, code, track_counts}: change counters of everything the pipeline reads, without reading a row';
