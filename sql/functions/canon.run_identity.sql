@@ -798,7 +798,7 @@ BEGIN
         -- (queue) from the decided values, into a temporary table that the writes below read: an UPDATE
         -- of every record (a new version of each wide row) took 10.4 s instead of 6.2 s at scale 100.
         -- Records outside the graph (no identifier) keep their outcome and only get their evidence.
-        PERFORM 'PRAGMA:TABLE: identity_decision (node_id integer, source_table text, source_pk text, label integer, person_key uuid, new_person boolean, match_rule text, match_score numeric, confidence_level text, outcome text, evidence jsonb, candidates jsonb, phone text, license text, document text, name_key text)';
+        PERFORM 'PRAGMA:TABLE: identity_decision (source_table text, source_pk text, person_key uuid, new_person boolean, match_rule text, match_score numeric, confidence_level text, outcome text, evidence jsonb, candidates jsonb, phone text, license text, document text, name_key text)';
         CREATE TEMP TABLE identity_decision ON COMMIT DROP AS
         WITH components AS (
             SELECT n.label, pg_catalog.count(DISTINCT COALESCE(e.person_key, e.new_person_key)) AS entities,
@@ -896,8 +896,8 @@ BEGIN
                         ELSE d.old_outcome END AS outcome
             FROM decided AS d
         )
-        SELECT s.node_id, s.source_table, s.source_pk, z.label, z.person_key, z.new_person, z.match_rule,
-            z.match_score, z.confidence_level, z.outcome,
+        SELECT s.source_table, s.source_pk, z.person_key, z.new_person, z.match_rule, z.match_score,
+            z.confidence_level, z.outcome,
             -- evidence (links) and details/candidates (queue): masked identifiers, never raw ones
             pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                 'rule', z.match_rule,
