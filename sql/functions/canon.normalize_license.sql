@@ -15,11 +15,12 @@ DECLARE
     v_license text := pg_catalog.translate(v_upper, pg_catalog.translate(v_upper, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ''), '');
     v_digits text := pg_catalog.translate(v_license, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '');
 BEGIN
-    IF v_digits = '' OR pg_catalog.translate(v_digits, pg_catalog.left(v_digits, 1), '') = ''
+    -- over 20 characters it is no licence (Peruvian ones have 9), and an index entry must stay bounded
+    IF v_digits = '' OR pg_catalog.length(v_license) > 20 OR pg_catalog.translate(v_digits, pg_catalog.left(v_digits, 1), '') = ''
        OR v_digits IN ('12345678', '123456789', '87654321') THEN
         RETURN NULL;
     END IF;
     RETURN v_license;
 END;
 $$;
-COMMENT ON FUNCTION canon.normalize_license(text) IS 'canon.normalize_license(p_raw text) -> text: upper-case [A-Z0-9] licence, NULL when empty, without digits or a placeholder';
+COMMENT ON FUNCTION canon.normalize_license(text) IS 'canon.normalize_license(p_raw text) -> text: upper-case [A-Z0-9] licence, NULL when empty, without digits, a placeholder or over 20 characters';

@@ -13,8 +13,10 @@ DECLARE
     v_upper text := pg_catalog.upper(p_raw);
     v_plate text := pg_catalog.translate(v_upper, pg_catalog.translate(v_upper, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ''), '');
 BEGIN
-    RETURN CASE WHEN pg_catalog.translate(v_plate, '0123456789', '') <> v_plate
+    -- over 12 characters it is no plate (Peruvian ones have 6), and an index entry must stay bounded
+    RETURN CASE WHEN pg_catalog.length(v_plate) <= 12
+                     AND pg_catalog.translate(v_plate, '0123456789', '') <> v_plate
                      AND pg_catalog.translate(v_plate, pg_catalog.left(v_plate, 1), '') <> '' THEN v_plate END;
 END;
 $$;
-COMMENT ON FUNCTION canon.normalize_plate(text) IS 'canon.normalize_plate(p_raw text) -> text: upper-case [A-Z0-9] plate, NULL when empty or without digits';
+COMMENT ON FUNCTION canon.normalize_plate(text) IS 'canon.normalize_plate(p_raw text) -> text: upper-case [A-Z0-9] plate, NULL when empty, without digits or over 12 characters';

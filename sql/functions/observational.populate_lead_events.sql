@@ -2,7 +2,10 @@
 -- included: canon.run_identity runs first, in the same transaction, so events always carry the
 -- person_key of canon.identity_links and no second process can be forgotten (the 2025-12-14 stall).
 -- Idempotent: identical events are left alone, changed ones updated, new ones inserted; rows that
--- cannot be events (no pk, no usable date, duplicate pk) go to lead_event_rejects, whatever their date.
+-- cannot be events (no pk, no usable date, duplicate or overlong pk) go to lead_event_rejects, whatever
+-- their date. Every event keeps the version of the raw row it was read from (source_version): a raw row
+-- rewritten upstream with the same content only gets its version stored (updated_at, run_id and the
+-- money chain's view of it stay as they were).
 -- Concurrent calls serialize on an advisory lock: the second waits, then finds nothing to do. A call
 -- whose dates a previous call covered, with no input changed since (observational.populate_fingerprint),
 -- reads no source row: its counts come from identity and the last scan (observational.populate_state).
@@ -91,14 +94,16 @@ BEGIN
 
     RAISE NOTICE 'populate_lead_events %..%: events', p_date_from, v_date_to;
     WITH scan AS MATERIALIZED (
-        SELECT l.source_table, l.source_pk, l.lead_date, l.scout_id, l.reject_reason, l.payload_json
+        SELECT l.source_table, l.source_pk, l.lead_date, l.scout_id, l.reject_reason, l.payload_json,
+               l.row_version
         FROM observational.v_source_leads AS l
         WHERE l.lead_date BETWEEN p_date_from AND v_date_to OR l.reject_reason IS NOT NULL
     ),
     upserted AS (
         INSERT INTO observational.lead_events AS e
-               (source_table, source_pk, event_date, person_key, scout_id, payload_json, run_id)
-        SELECT s.source_table, s.source_pk, s.lead_date, k.person_key, s.scout_id, s.payload_json, v_run_id
+               (source_table, source_pk, event_date, person_key, scout_id, payload_json, run_id, source_version)
+        SELECT s.source_table, s.source_pk, s.lead_date, k.person_key, s.scout_id, s.payload_json, v_run_id,
+               s.row_version
         FROM scan AS s
         LEFT JOIN canon.identity_links AS k
                ON k.source_table = s.source_table AND k.source_pk = s.source_pk
@@ -106,10 +111,21 @@ BEGIN
         ON CONFLICT (source_table, source_pk) DO UPDATE
             SET event_date = EXCLUDED.event_date, person_key = EXCLUDED.person_key,
                 scout_id = EXCLUDED.scout_id, payload_json = EXCLUDED.payload_json,
-                run_id = EXCLUDED.run_id, updated_at = pg_catalog.now()
-            WHERE (e.event_date, e.person_key, e.scout_id, e.payload_json)
-                  IS DISTINCT FROM (EXCLUDED.event_date, EXCLUDED.person_key, EXCLUDED.scout_id, EXCLUDED.payload_json)
-        RETURNING e.source_table, e.source_pk, e.person_key, (e.xmax = 0) AS inserted
+                source_version = EXCLUDED.source_version,
+                run_id = CASE WHEN (e.event_date, e.person_key, e.scout_id, e.payload_json)
+                                   IS DISTINCT FROM (EXCLUDED.event_date, EXCLUDED.person_key, EXCLUDED.scout_id,
+                                                     EXCLUDED.payload_json)
+                              THEN EXCLUDED.run_id ELSE e.run_id END,
+                updated_at = CASE WHEN (e.event_date, e.person_key, e.scout_id, e.payload_json)
+                                       IS DISTINCT FROM (EXCLUDED.event_date, EXCLUDED.person_key, EXCLUDED.scout_id,
+                                                         EXCLUDED.payload_json)
+                                  THEN pg_catalog.now() ELSE e.updated_at END
+            WHERE (e.event_date, e.person_key, e.scout_id, e.payload_json, e.source_version)
+                  IS DISTINCT FROM (EXCLUDED.event_date, EXCLUDED.person_key, EXCLUDED.scout_id, EXCLUDED.payload_json,
+                                    EXCLUDED.source_version)
+        -- changed: inserted or its content updated now (a version-only update keeps its updated_at)
+        RETURNING e.source_table, e.source_pk, e.person_key, (e.xmax = 0) AS inserted,
+                  (e.updated_at = pg_catalog.now()) AS changed
     ),
     rejected AS (
         INSERT INTO observational.lead_event_rejects AS r (source_table, source_pk, reason_code, details, run_id)
@@ -150,7 +166,7 @@ BEGIN
     FROM counts AS c
     LEFT JOIN (SELECT u.source_table,
                       pg_catalog.count(*) FILTER (WHERE u.inserted) AS inserted,
-                      pg_catalog.count(*) FILTER (WHERE NOT u.inserted) AS updated
+                      pg_catalog.count(*) FILTER (WHERE NOT u.inserted AND u.changed) AS updated
                FROM upserted AS u GROUP BY u.source_table) AS u ON u.source_table = c.source_table;
 
     RAISE NOTICE 'populate_lead_events %..%: attribution ledger', p_date_from, v_date_to;

@@ -2,6 +2,10 @@
 -- latest delivery (created_at; NULL counts as oldest) wins. Incremental: reads the rows loaded since the
 -- table's newest created_at minus the lookback_days setting (and rows without created_at); a full run
 -- (p_full, or an empty table) re-reads everything and also drops days no longer in the source.
+-- A created_at in the future (later than a day after now in Lima: a loader's clock or a typo) never
+-- moves that watermark past now: it is taken over the rows delivered up to then only, so a row dated 2099 cannot hide every later delivery;
+-- such rows are read by every run (unchanged ones are skipped) and reported by health
+-- (source_future_dated).
 -- Serialized with ops.refresh_money_chain() (same advisory lock); every row it writes is stamped with
 -- one refreshed_at per call, taken once the lock is held, so the chain can tell exactly which days
 -- changed since it last looked (refreshed_at after its mark).
@@ -39,7 +43,10 @@ BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead-attribution:refresh_money_chain'));
     v_stamp := pg_catalog.clock_timestamp();
 
-    SELECT pg_catalog.max(t.source_created_at) INTO v_since FROM observational.driver_daily_trips AS t;
+    SELECT pg_catalog.max(t.source_created_at) FILTER (
+               WHERE t.source_created_at <= pg_catalog.timezone(ops.get_setting('business_timezone'), v_stamp)
+                                            + interval '1 day')
+    INTO v_since FROM observational.driver_daily_trips AS t;
     v_full := p_full OR v_since IS NULL;
     IF NOT v_full THEN
         v_since := v_since - pg_catalog.make_interval(days => ops.get_setting('lookback_days')::integer);

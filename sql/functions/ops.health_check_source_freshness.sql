@@ -3,6 +3,9 @@
 -- latest pay date; summary_daily is checked with its other checks, ops.health_check_summary_daily). WARN at health_source_lag_days (daily sources) or
 -- health_sparse_source_lag_days (migrations, payments), CRIT at twice that; an empty source is CRIT.
 -- An upstream loader that stopped shows here before any money number goes wrong.
+-- Check source_future_dated, one row per raw source: rows whose created_at, updated_at or business date
+-- is later than a day after now in Lima (a loader's clock or a typo). They are processed as of now (no
+-- watermark moves past now) and never count as fresh here: WARN with the query listing them.
 CREATE OR REPLACE FUNCTION ops.health_check_source_freshness()
 RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,
                hint text, amount_pen numeric)
@@ -11,6 +14,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     WITH settings AS (
         SELECT ops.today() AS today,
+               pg_catalog.timezone(ops.get_setting('business_timezone'), pg_catalog.now()) + interval '1 day' AS future,
                ops.get_setting('health_source_lag_days')::integer AS daily_lag,
                ops.get_setting('health_sparse_source_lag_days')::integer AS sparse_lag
     ),
@@ -27,7 +31,11 @@ AS $$
                true
         FROM settings AS s
         UNION ALL
-        SELECT 'drivers', (SELECT pg_catalog.max(GREATEST(d.created_at, d.updated_at))::date FROM public.drivers AS d), false
+        SELECT 'drivers',
+               (SELECT pg_catalog.max(GREATEST(CASE WHEN d.created_at <= s.future THEN d.created_at END,
+                                               CASE WHEN d.updated_at <= s.future THEN d.updated_at END))::date
+                FROM public.drivers AS d), false
+        FROM settings AS s
         UNION ALL
         SELECT 'module_ct_cabinet_payments',
                (SELECT pg_catalog.max(p.date) FROM public.module_ct_cabinet_payments AS p WHERE p.date <= s.today), true
@@ -39,6 +47,44 @@ AS $$
                      ('drivers'), ('module_ct_cabinet_payments')) AS t (source)
         LEFT JOIN latest AS l ON l.source_table = t.source
     )
+    future_dated AS (
+        SELECT 'module_ct_cabinet_leads' AS source, pg_catalog.count(*) AS n, 'created_at > %1$L OR lead_created_at > %1$L' AS cond
+        FROM public.module_ct_cabinet_leads AS c CROSS JOIN settings AS s
+        WHERE c.created_at > s.future OR c.lead_created_at > s.future
+        UNION ALL
+        SELECT 'module_ct_scouting_daily', pg_catalog.count(*), 'created_at > %1$L OR updated_at > %1$L'
+        FROM public.module_ct_scouting_daily AS c CROSS JOIN settings AS s
+        WHERE c.created_at > s.future OR c.updated_at > s.future
+        UNION ALL
+        SELECT 'module_ct_migrations', pg_catalog.count(*), 'created_at > %1$L OR updated_at > %1$L'
+        FROM public.module_ct_migrations AS c CROSS JOIN settings AS s
+        WHERE c.created_at > s.future OR c.updated_at > s.future
+        UNION ALL
+        SELECT 'drivers', pg_catalog.count(*), 'created_at > %1$L OR updated_at > %1$L'
+        FROM public.drivers AS c CROSS JOIN settings AS s
+        WHERE c.created_at > s.future OR c.updated_at > s.future
+        UNION ALL
+        SELECT 'summary_daily', pg_catalog.count(*), 'created_at > %1$L'
+        FROM public.summary_daily AS c CROSS JOIN settings AS s
+        WHERE c.created_at > s.future
+        UNION ALL
+        SELECT 'module_ct_cabinet_payments', pg_catalog.count(*), 'created_at > %1$L OR updated_at > %1$L OR date > %1$L'
+        FROM public.module_ct_cabinet_payments AS c CROSS JOIN settings AS s
+        WHERE c.created_at > s.future OR c.updated_at > s.future OR c.date > s.future
+    )
+    SELECT 'source_future_dated', f.source,
+           CASE WHEN f.n > 0 THEN 'WARN' ELSE 'OK' END,
+           format('%s rows', f.n),
+           format('0 rows dated after %s (Lima)', s.future::timestamp(0)),
+           CASE WHEN f.n = 0 THEN format('no row of public.%s is dated in the future', f.source)
+                ELSE format('%s rows of public.%s are dated after %s in Lima: they are processed as of now and do not count as fresh',
+                            f.n, f.source, s.future::timestamp(0)) END,
+           CASE WHEN f.n > 0
+                THEN format('Have the upstream loader of public.%s fix its dates: SELECT * FROM public.%s WHERE %s LIMIT 20;',
+                            f.source, f.source, format(f.cond, s.future::timestamp(0))) END,
+           NULL::numeric
+    FROM future_dated AS f CROSS JOIN settings AS s
+    UNION ALL
     SELECT 'source_freshness', a.source,
            CASE WHEN a.latest IS NULL THEN 'CRIT'
                 ELSE ops.health_status(GREATEST(s.today - a.latest, 0),
@@ -55,6 +101,6 @@ AS $$
                 THEN format('The upstream loader of public.%s has stopped or lags: check it, then CALL ops.run_pipeline();', a.source) END,
            NULL::numeric
     FROM all_sources AS a CROSS JOIN settings AS s
-    ORDER BY a.source;
+    ORDER BY 1, 2;
 $$;
-COMMENT ON FUNCTION ops.health_check_source_freshness() IS 'ops.health_check_source_freshness() -> health rows: per raw source, Lima days since its latest business date (check source_freshness)';
+COMMENT ON FUNCTION ops.health_check_source_freshness() IS 'ops.health_check_source_freshness() -> health rows: per raw source, Lima days since its latest business date (check source_freshness) and rows dated in the future (check source_future_dated)';

@@ -29,6 +29,8 @@ AS $$
         FROM settings AS s
         LEFT JOIN observational.v_summary_daily_parsed AS p
                ON p.created_at >= (s.today - s.window_days)::timestamp
+              -- a delivery dated in the future is not fresh (check source_future_dated reports it)
+              AND p.created_at <= pg_catalog.timezone(ops.get_setting('business_timezone'), pg_catalog.now()) + interval '1 day'
         GROUP BY s.today
     ),
     shares AS (

@@ -33,7 +33,9 @@ BEGIN
     src AS MATERIALIZED (
         SELECT p.id AS payment_id, p.date AS pay_date, p.time::text AS pay_time, p.scout_id,
                p.driver::text AS driver_name,
-               NULLIF(pg_catalog.btrim(p.driver_id), '') AS source_driver_id,
+               -- over 100 characters it is no driver id: the payment is identified by person or name
+               CASE WHEN pg_catalog.length(pg_catalog.btrim(p.driver_id)) BETWEEN 1 AND 100
+                    THEN pg_catalog.btrim(p.driver_id) END AS source_driver_id,
                p.person_key AS source_person_key,
                p.trip_1, p.trip_5, p.trip_25, p.created_at, p.updated_at,
                COALESCE(r.merged_into, r.person_key) AS known_person_key,

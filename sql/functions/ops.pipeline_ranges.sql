@@ -1,6 +1,8 @@
 -- The lead-date ranges the next pipeline run must populate: from each source's watermark (its latest
 -- event date) minus lookback_days to today (Lima), plus every date holding a valid source row that is
--- not yet an event (late loads, back-dated rows), merged into islands of at most max_range_days.
+-- not yet an event (late loads, back-dated rows) or whose event was read from another version of the
+-- row (a row corrected upstream, whatever its lead date: lead_events.source_version), merged into
+-- islands of at most max_range_days.
 CREATE OR REPLACE FUNCTION ops.pipeline_ranges()
 RETURNS TABLE (date_from date, date_to date)
 LANGUAGE sql STABLE
@@ -29,7 +31,8 @@ AS $$
         FROM observational.v_source_leads AS l
         WHERE l.reject_reason IS NULL
           AND NOT EXISTS (SELECT FROM observational.lead_events AS e
-                          WHERE e.source_table = l.source_table AND e.source_pk = l.source_pk)
+                          WHERE e.source_table = l.source_table AND e.source_pk = l.source_pk
+                            AND e.source_version IS NOT DISTINCT FROM l.row_version)
     ),
     islands AS (
         SELECT d, d - (pg_catalog.dense_rank() OVER (ORDER BY d))::integer AS island FROM days
@@ -41,4 +44,4 @@ AS $$
     )
     SELECT date_from, date_to FROM spans ORDER BY date_from;
 $$;
-COMMENT ON FUNCTION ops.pipeline_ranges() IS 'ops.pipeline_ranges() -> (date_from, date_to): ranges the next pipeline run populates (watermark - lookback .. today, plus dates of rows not yet events)';
+COMMENT ON FUNCTION ops.pipeline_ranges() IS 'ops.pipeline_ranges() -> (date_from, date_to): ranges the next pipeline run populates (watermark - lookback .. today, plus dates of rows not yet events or changed upstream since read)';

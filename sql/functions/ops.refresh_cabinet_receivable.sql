@@ -76,7 +76,7 @@ BEGIN
         -- trips in [lead_date, lead_date + 14), each day once: the cumulative count reaches N within
         -- the window exactly when this sum does (same figures as v_conversion_metrics.trips_14d)
         LEFT JOIN LATERAL (
-            SELECT pg_catalog.sum(t.trips)::integer AS trips_14d
+            SELECT pg_catalog.sum(t.trips) AS trips_14d  -- bigint: a sum of integers can exceed integer
             FROM observational.driver_daily_trips AS t
             WHERE t.driver_id = cab.driver_id
               AND t.trip_date >= cab.event_date AND t.trip_date < cab.event_date + 14

@@ -34,9 +34,9 @@ LEFT JOIN LATERAL (
            pg_catalog.min(c.trip_date) FILTER (WHERE c.cumulative >= 1) AS trip_1_date,
            pg_catalog.min(c.trip_date) FILTER (WHERE c.cumulative >= 5) AS trip_5_date,
            pg_catalog.min(c.trip_date) FILTER (WHERE c.cumulative >= 25) AS trip_25_date,
-           pg_catalog.sum(c.trips) FILTER (WHERE c.trip_date < l.lead_date + 7)::integer AS trips_7d,
-           pg_catalog.sum(c.trips) FILTER (WHERE c.trip_date < l.lead_date + 14)::integer AS trips_14d,
-           pg_catalog.sum(c.trips) FILTER (WHERE c.trip_date < l.lead_date + 30)::integer AS trips_30d
+           pg_catalog.sum(c.trips) FILTER (WHERE c.trip_date < l.lead_date + 7)::bigint AS trips_7d,
+           pg_catalog.sum(c.trips) FILTER (WHERE c.trip_date < l.lead_date + 14)::bigint AS trips_14d,
+           pg_catalog.sum(c.trips) FILTER (WHERE c.trip_date < l.lead_date + 30)::bigint AS trips_30d
     FROM (SELECT t.trip_date, t.trips, t.work_seconds,
                  pg_catalog.sum(t.trips) OVER (ORDER BY t.trip_date) AS cumulative
           FROM observational.driver_daily_trips AS t

@@ -1,7 +1,15 @@
--- lead_events for readers: every column but payload_json (which carries names as the sources wrote them).
+-- lead_events for readers: every column but payload_json (which carries names as the sources wrote them),
+-- and source_pk masked: a loader's external_id is free text and can hold a phone, a document or a name
+-- ('DNI 45678912 / 987654321'). All but its last 3 characters are '*' (at most 20 of them; 4 characters
+-- or less: all), as canon.mask_identifier shows identifiers; written inline so readers need no EXECUTE on
+-- package functions. id identifies the event.
 CREATE VIEW observational.v_lead_events_masked AS
-SELECT e.id, e.source_table, e.source_pk, e.origin, e.event_date, e.person_key, e.scout_id,
+SELECT e.id, e.source_table,
+       CASE WHEN pg_catalog.length(e.source_pk) <= 4 THEN pg_catalog.repeat('*', pg_catalog.length(e.source_pk))
+            ELSE pg_catalog.repeat('*', LEAST(pg_catalog.length(e.source_pk) - 3, 20)) || pg_catalog.right(e.source_pk, 3)
+       END AS source_pk,
+       e.origin, e.event_date, e.person_key, e.scout_id,
        e.created_at, e.updated_at
 FROM observational.lead_events AS e;
-COMMENT ON VIEW observational.v_lead_events_masked IS 'observational.v_lead_events_masked: lead events without payload_json, for lead_attribution_reader';
+COMMENT ON VIEW observational.v_lead_events_masked IS 'observational.v_lead_events_masked: lead events without payload_json and with source_pk masked to its last 3 characters, for lead_attribution_reader';
 GRANT SELECT ON observational.v_lead_events_masked TO lead_attribution_reader;

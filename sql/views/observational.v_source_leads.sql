@@ -3,6 +3,13 @@
 -- Identity and populate_lead_events both read leads through this view and nowhere else.
 -- A cabinet external_id repeated (also after btrim) keeps its lowest id; the others are rejected
 -- under '<source_pk>#<id>' so every raw row is accounted for exactly once.
+-- Keys built from raw text are bounded (an index entry holds at most 2704 bytes, and one overlong key
+-- would fail every run): an external_id over 100 characters is rejected as PK_TOO_LONG under
+-- '<its first 40 characters>...#<id>', a fleet migration's driver_id over 100 characters is no
+-- driver_id (NULL). Normalized identifiers are bounded by the canon.normalize_* functions.
+-- row_version: a hash of the raw row's version (tableoid, xmin, ctid), which an upstream UPDATE changes:
+-- populate keeps it in the row's event (lead_events.source_version), so a row corrected upstream is seen
+-- and re-read whatever its lead date (ops.pipeline_ranges).
 CREATE VIEW observational.v_source_leads AS
 -- MATERIALIZED: evaluated once per query. Inlined, the reject_reason test called ops.get_setting() and
 -- ops.today() (a query each) for every raw row: 60 us a row, 7x the cost of the rest of the view (measured)
@@ -10,7 +17,7 @@ WITH bounds AS MATERIALIZED (
     SELECT ops.get_setting('min_lead_date')::date AS min_date, ops.today() + 1 AS max_date
 ),
 cabinet AS (
-    SELECT c.*,
+    SELECT c.*, c.tableoid AS row_tableoid, c.xmin AS row_xmin, c.ctid AS row_ctid,
            COALESCE(NULLIF(pg_catalog.btrim(c.external_id), ''), c.id::text) AS pk,
            pg_catalog.row_number() OVER (
                PARTITION BY COALESCE(NULLIF(pg_catalog.btrim(c.external_id), ''), c.id::text)
@@ -19,10 +26,12 @@ cabinet AS (
 ),
 leads AS (
     SELECT 'module_ct_cabinet_leads'::text AS source_table,
-           CASE WHEN c.pk_rank = 1 THEN c.pk ELSE c.pk || '#' || c.id::text END AS source_pk,
+           CASE WHEN pg_catalog.length(c.pk) > 100 THEN pg_catalog.left(c.pk, 40) || '...#' || c.id::text
+                WHEN c.pk_rank = 1 THEN c.pk ELSE c.pk || '#' || c.id::text END AS source_pk,
            c.lead_created_at::date AS lead_date,
            NULL::integer AS scout_id,
            CASE WHEN c.pk IS NULL THEN 'MISSING_PK'
+                WHEN pg_catalog.length(c.pk) > 100 THEN 'PK_TOO_LONG'
                 WHEN c.pk_rank > 1 THEN 'DUPLICATE_PK' END AS key_problem,
            c.park_phone::text AS phone_raw,
            NULL::text AS license_raw,
@@ -36,7 +45,9 @@ leads AS (
                'origin', 'cabinet', 'external_id', c.external_id,
                'first_name', c.first_name, 'middle_name', c.middle_name, 'last_name', c.last_name,
                'plate', c.asset_plate_number, 'model', c.asset_model, 'color', c.asset_color,
-               'city', c.activation_city) AS payload_json
+               'city', c.activation_city) AS payload_json,
+           pg_catalog.hashtextextended(c.row_tableoid::text || '/' || c.row_xmin::text || '/' || c.row_ctid::text, 0)
+               AS row_version
     FROM cabinet AS c
     UNION ALL
     SELECT 'module_ct_scouting_daily', s.id::text, s.registration_date, s.scout_id,
@@ -44,15 +55,18 @@ leads AS (
            s.driver_phone, s.driver_license, s.driver_document, NULL, s.driver_name, NULL, NULL, NULL,
            pg_catalog.jsonb_build_object(
                'origin', 'scouting', 'acquisition_method', s.acquisition_method,
-               'driver_name', s.driver_name)
+               'driver_name', s.driver_name),
+           pg_catalog.hashtextextended(s.tableoid::text || '/' || s.xmin::text || '/' || s.ctid::text, 0)
     FROM public.module_ct_scouting_daily AS s
     UNION ALL
     SELECT 'module_ct_migrations', m.id::text, COALESCE(m.hire_date, m.created_at::date), m.scout_id,
            CASE WHEN m.id IS NULL THEN 'MISSING_PK' END,
-           NULL, NULL, NULL, NULL, m.driver_name, NULL, NULL, NULLIF(pg_catalog.btrim(m.driver_id), ''),
+           NULL, NULL, NULL, NULL, m.driver_name, NULL, NULL,
+           CASE WHEN pg_catalog.length(pg_catalog.btrim(m.driver_id)) BETWEEN 1 AND 100 THEN pg_catalog.btrim(m.driver_id) END,
            pg_catalog.jsonb_build_object(
                'origin', 'fleet_migration', 'driver_id', m.driver_id, 'driver_name', m.driver_name,
-               'scout_name', m.scout_name)
+               'scout_name', m.scout_name),
+           pg_catalog.hashtextextended(m.tableoid::text || '/' || m.xmin::text || '/' || m.ctid::text, 0)
     FROM public.module_ct_migrations AS m
 )
 SELECT l.source_table,
@@ -64,7 +78,7 @@ SELECT l.source_table,
                      WHEN l.lead_date < b.min_date OR l.lead_date > b.max_date THEN 'DATE_OUT_OF_RANGE'
                 END) AS reject_reason,
        l.phone_raw, l.license_raw, l.document_raw, l.plate_raw, l.full_name_raw,
-       l.car_brand_raw, l.car_model_raw, l.driver_id, l.payload_json
+       l.car_brand_raw, l.car_model_raw, l.driver_id, l.payload_json, l.row_version
 FROM leads AS l CROSS JOIN bounds AS b;
 
-COMMENT ON VIEW observational.v_source_leads IS 'observational.v_source_leads: every raw lead row with source_pk, lead_date, scout_id, identifiers, payload and reject_reason (NULL = valid)';
+COMMENT ON VIEW observational.v_source_leads IS 'observational.v_source_leads: every raw lead row with source_pk, lead_date, scout_id, identifiers, payload, reject_reason (NULL = valid) and row_version';

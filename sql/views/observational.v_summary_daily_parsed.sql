@@ -15,7 +15,10 @@ WITH calendar AS (
           FROM pg_catalog.generate_series(0, 2 * (DATE '2099-12-31' - DATE '2000-01-01') + 1) AS c (n)) AS g
     GROUP BY g.date_text
 )
-SELECT NULLIF(pg_catalog.btrim(s.driver_id), '') AS driver_id,
+-- a driver_id over 100 characters is no driver id (NULL, the row is ignored like one without a driver):
+-- it would be an unbounded index key of observational.driver_daily_trips
+SELECT CASE WHEN pg_catalog.length(pg_catalog.btrim(s.driver_id)) BETWEEN 1 AND 100
+            THEN pg_catalog.btrim(s.driver_id) END AS driver_id,
        s.date_file,
        c.trip_date,
        GREATEST(COALESCE(s.count_orders_completed, 0), 0) AS trips,

@@ -1,10 +1,20 @@
 -- DOMAIN §8, columns as CONTRACT.md: the Yango 14-day receivable, one row per cabinet person (earliest
 -- cabinet lead) and one per cabinet lead without a person. Materialized in ops.cabinet_receivable by
 -- ops.refresh_money_chain(); days_overdue is computed on read (business time zone read from
--- ops.settings directly, so readers need no EXECUTE on package functions).
+-- ops.settings directly, so readers need no EXECUTE on package functions). lead_source_pk is masked for
+-- readers (below).
 CREATE VIEW ops.v_cabinet_financial_14d AS
 SELECT r.person_key,
-       r.lead_source_pk,
+       -- the lead's external_id is a loader's free text that can hold a phone, a document or a name: it
+       -- is shown as written to the package's own roles (finance reconciles claims with it) and masked
+       -- to its last 3 characters (as observational.v_lead_events_masked) for everyone else, i.e. readers
+       CASE WHEN pg_catalog.pg_has_role('lead_attribution_writer', 'USAGE')
+                 OR pg_catalog.pg_has_role('lead_attribution_job', 'USAGE')
+                 OR pg_catalog.pg_has_role('lead_attribution_owner', 'USAGE')
+            THEN r.lead_source_pk
+            WHEN pg_catalog.length(r.lead_source_pk) <= 4 THEN pg_catalog.repeat('*', pg_catalog.length(r.lead_source_pk))
+            ELSE pg_catalog.repeat('*', LEAST(pg_catalog.length(r.lead_source_pk) - 3, 20)) || pg_catalog.right(r.lead_source_pk, 3)
+       END AS lead_source_pk,
        r.lead_date,
        r.iso_week,
        r.driver_id,

@@ -1,6 +1,6 @@
 -- Normalizers (DOMAIN §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
 BEGIN;
-SELECT plan(60);
+SELECT plan(62);
 
 -- shape
 SELECT has_function('canon', 'normalize_phone', ARRAY['text'], 'canon.normalize_phone(text) exists');
@@ -56,6 +56,8 @@ SELECT is(canon.normalize_document('123'), NULL, 'document: too short gives NULL
 SELECT is(canon.normalize_plate('abc-123'), 'ABC123', 'plate: upper-cased, dash removed');
 SELECT is(canon.normalize_plate(' A1B 234 '), 'A1B234', 'plate: spaces removed');
 SELECT is(canon.normalize_plate('SIN PLACA'), NULL, 'plate: text without digits gives NULL');
+SELECT is(canon.normalize_plate(repeat('AB1', 1400)), NULL, 'plate: over 12 characters is no plate (bounded index key)');
+SELECT is(canon.normalize_license(repeat('Q1', 2000)), NULL, 'licence: over 20 characters is no licence (bounded index key)');
 
 -- names
 SELECT is(canon.normalize_name('  José   Ñúñez-Peña '), 'JOSE NUNEZ PENA', 'name: accents and Ñ folded, punctuation to spaces, spaces collapsed');
@@ -108,11 +110,11 @@ SELECT is_empty($$
     SELECT v FROM (SELECT v, u, regexp_replace(u, '[^0-9]', '', 'g') AS d
                    FROM (SELECT v, regexp_replace(upper(v), '[^A-Z0-9]', '', 'g') AS u FROM normalizer_inputs) AS r) AS p
     WHERE canon.normalize_license(v) IS DISTINCT FROM
-          CASE WHEN d = '' OR d ~ '^(.)\1*$' OR d IN ('12345678', '123456789', '87654321') THEN NULL ELSE u END$$,
+          CASE WHEN d = '' OR length(u) > 20 OR d ~ '^(.)\1*$' OR d IN ('12345678', '123456789', '87654321') THEN NULL ELSE u END$$,
     'license: same output as the regexp definition on hostile input');
 SELECT is_empty($$
     SELECT v FROM (SELECT v, regexp_replace(upper(v), '[^A-Z0-9]', '', 'g') AS u FROM normalizer_inputs) AS p
-    WHERE canon.normalize_plate(v) IS DISTINCT FROM CASE WHEN u ~ '[0-9]' AND u !~ '^(.)\1*$' THEN u END$$,
+    WHERE canon.normalize_plate(v) IS DISTINCT FROM CASE WHEN length(u) <= 12 AND u ~ '[0-9]' AND u !~ '^(.)\1*$' THEN u END$$,
     'plate: same output as the regexp definition on hostile input');
 
 SELECT is(canon.license_dni('Q40718263'), '40718263', 'license_dni: letter + 8 digits carries the DNI');

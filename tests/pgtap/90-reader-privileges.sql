@@ -21,7 +21,7 @@ SELECT is((SELECT phone_masked FROM canon.v_persons_masked WHERE person_key = '0
           '******321', 'persons show the phone masked to its last 3 digits');
 SELECT hasnt_column('canon', 'v_persons_masked', 'primary_document', 'persons show no document number');
 SELECT hasnt_column('observational', 'v_lead_events_masked', 'payload_json', 'masked events have no payload_json');
-SELECT is((SELECT count(*)::int FROM observational.v_lead_events_masked WHERE source_pk = 'rd-1'), 1,
+SELECT is((SELECT count(*)::int FROM observational.v_lead_events_masked WHERE person_key = '00000000-0000-4000-8000-0000000000aa'), 1,
           'the reader reads events through the masked view');
 SELECT lives_ok($$SELECT count(*) FROM ops.v_cabinet_financial_14d$$, 'the reader reads the Yango receivable');
 
