@@ -4,7 +4,8 @@
 -- health_sparse_source_lag_days (migrations, payments), CRIT at twice that; an empty source is CRIT.
 -- An upstream loader that stopped shows here before any money number goes wrong.
 -- Check source_future_dated, one row per raw source: rows whose created_at, updated_at or business date
--- is later than a day after now in Lima (a loader's clock or a typo). They are processed as of now (no
+-- is more than health_future_dated_days after now in Lima (a typo, a wrong year; clocks and time zones
+-- are only hours off). They are processed as of now (no
 -- watermark moves past now) and never count as fresh here: WARN with the query listing them.
 CREATE OR REPLACE FUNCTION ops.health_check_source_freshness()
 RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,
@@ -14,7 +15,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     WITH settings AS (
         SELECT ops.today() AS today,
-               pg_catalog.timezone(ops.get_setting('business_timezone'), pg_catalog.now()) + interval '1 day' AS future,
+               pg_catalog.timezone(ops.get_setting('business_timezone'), pg_catalog.now())
+                   + pg_catalog.make_interval(days => ops.get_setting('health_future_dated_days')::integer) AS future,
                ops.get_setting('health_source_lag_days')::integer AS daily_lag,
                ops.get_setting('health_sparse_source_lag_days')::integer AS sparse_lag
     ),
@@ -46,7 +48,7 @@ AS $$
         FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations'),
                      ('drivers'), ('module_ct_cabinet_payments')) AS t (source)
         LEFT JOIN latest AS l ON l.source_table = t.source
-    )
+    ),
     future_dated AS (
         SELECT 'module_ct_cabinet_leads' AS source, pg_catalog.count(*) AS n, 'created_at > %1$L OR lead_created_at > %1$L' AS cond
         FROM public.module_ct_cabinet_leads AS c CROSS JOIN settings AS s

@@ -30,7 +30,8 @@ AS $$
         LEFT JOIN observational.v_summary_daily_parsed AS p
                ON p.created_at >= (s.today - s.window_days)::timestamp
               -- a delivery dated in the future is not fresh (check source_future_dated reports it)
-              AND p.created_at <= pg_catalog.timezone(ops.get_setting('business_timezone'), pg_catalog.now()) + interval '1 day'
+              AND p.created_at <= pg_catalog.timezone(ops.get_setting('business_timezone'), pg_catalog.now())
+                                  + pg_catalog.make_interval(days => ops.get_setting('health_future_dated_days')::integer)
         GROUP BY s.today
     ),
     shares AS (

@@ -17,6 +17,7 @@ INSERT INTO ops.settings AS s (key, value, description) VALUES
     ('health_purge_max_age_hours', '48', 'health: WARN when the purge job''s last success is older (2 x its daily interval)'),
     ('health_max_run_minutes', '30', 'health: a run still running after this many minutes is stuck (CRIT)'),
     ('health_max_consecutive_failures', '3', 'health: consecutive failed runs of a job: WARN from 1, CRIT from this many'),
+    ('health_future_dated_days', '7', 'health: rows whose created_at, updated_at or business date is more than this many days after now (Lima) are future-dated (WARN) and do not count as fresh'),
     ('health_source_lag_days', '2', 'health: WARN when a daily raw source (leads, drivers, summary_daily) has nothing newer than this many Lima days; CRIT at 2x'),
     ('health_sparse_source_lag_days', '7', 'health: same for sparse sources (module_ct_migrations, module_ct_cabinet_payments); CRIT at 2x'),
     ('health_summary_window_days', '7', 'health: summary_daily checks read the rows delivered (created_at) in this many days'),
