@@ -11,7 +11,9 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_digits text := pg_catalog.translate(p_raw, pg_catalog.translate(p_raw, '0123456789', ''), '');
+    -- raw text over 100 characters is no identifier (NULL): translate() below costs its length squared
+    v_raw text := CASE WHEN pg_catalog.length(p_raw) <= 100 THEN p_raw END;
+    v_digits text := pg_catalog.translate(v_raw, pg_catalog.translate(v_raw, '0123456789', ''), '');
     v_len integer := pg_catalog.length(v_digits);
 BEGIN
     IF v_len = 7 THEN

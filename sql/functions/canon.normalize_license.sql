@@ -11,7 +11,9 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_upper text := pg_catalog.upper(p_raw);
+    -- raw text over 100 characters is no identifier (NULL): translate() below costs its length squared
+    v_raw text := CASE WHEN pg_catalog.length(p_raw) <= 100 THEN p_raw END;
+    v_upper text := pg_catalog.upper(v_raw);
     v_license text := pg_catalog.translate(v_upper, pg_catalog.translate(v_upper, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ''), '');
     v_digits text := pg_catalog.translate(v_license, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '');
 BEGIN

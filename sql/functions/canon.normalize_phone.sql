@@ -12,7 +12,9 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_digits text := pg_catalog.translate(p_raw, pg_catalog.translate(p_raw, '0123456789', ''), '');
+    -- raw text over 100 characters is no identifier (NULL): translate() below costs its length squared
+    v_raw text := CASE WHEN pg_catalog.length(p_raw) <= 100 THEN p_raw END;
+    v_digits text := pg_catalog.translate(v_raw, pg_catalog.translate(v_raw, '0123456789', ''), '');
 BEGIN
     IF pg_catalog.length(v_digits) = 11 AND pg_catalog.left(v_digits, 2) = '51' THEN
         v_digits := pg_catalog.substr(v_digits, 3);

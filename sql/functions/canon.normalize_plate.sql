@@ -10,7 +10,9 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_upper text := pg_catalog.upper(p_raw);
+    -- raw text over 100 characters is no identifier (NULL): translate() below costs its length squared
+    v_raw text := CASE WHEN pg_catalog.length(p_raw) <= 100 THEN p_raw END;
+    v_upper text := pg_catalog.upper(v_raw);
     v_plate text := pg_catalog.translate(v_upper, pg_catalog.translate(v_upper, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ''), '');
 BEGIN
     -- over 12 characters it is no plate (Peruvian ones have 6), and an index entry must stay bounded

@@ -77,7 +77,8 @@ SELECT l.source_table,
                 CASE WHEN l.lead_date IS NULL THEN 'MISSING_DATE'
                      WHEN l.lead_date < b.min_date OR l.lead_date > b.max_date THEN 'DATE_OUT_OF_RANGE'
                 END) AS reject_reason,
-       l.phone_raw, l.license_raw, l.document_raw, l.plate_raw, l.full_name_raw,
+       l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
+       COALESCE(l.full_name_raw, '') AS full_name_raw,  -- a lead without a name has no name tokens, not NULL ones
        l.car_brand_raw, l.car_model_raw, l.driver_id, l.payload_json, l.row_version
 FROM leads AS l CROSS JOIN bounds AS b;
 

@@ -1,6 +1,6 @@
 -- Normalizers (DOMAIN §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
 BEGIN;
-SELECT plan(62);
+SELECT plan(63);
 
 -- shape
 SELECT has_function('canon', 'normalize_phone', ARRAY['text'], 'canon.normalize_phone(text) exists');
@@ -58,6 +58,7 @@ SELECT is(canon.normalize_plate(' A1B 234 '), 'A1B234', 'plate: spaces removed')
 SELECT is(canon.normalize_plate('SIN PLACA'), NULL, 'plate: text without digits gives NULL');
 SELECT is(canon.normalize_plate(repeat('AB1', 1400)), NULL, 'plate: over 12 characters is no plate (bounded index key)');
 SELECT is(canon.normalize_license(repeat('Q1', 2000)), NULL, 'licence: over 20 characters is no licence (bounded index key)');
+SELECT is(canon.normalize_phone(repeat(' ', 100) || '987654321'), NULL, 'phone: raw text over 100 characters is no phone (translate is quadratic)');
 
 -- names
 SELECT is(canon.normalize_name('  José   Ñúñez-Peña '), 'JOSE NUNEZ PENA', 'name: accents and Ñ folded, punctuation to spaces, spaces collapsed');
