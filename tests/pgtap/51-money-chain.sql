@@ -88,12 +88,12 @@ SELECT results_eq(
              time_to_trip_5_days, trips_7d, trips_14d, trips_30d
       FROM observational.v_conversion_metrics m JOIN t_person p USING (person_key) WHERE p.tag = 'A'$$,
     $$VALUES ('2025-12-01'::date, '2025-12-01'::date, '2025-12-01'::date, '2025-12-14'::date,
-              '2025-12-15'::date, 13, 3, 5, 35)$$,
+              '2025-12-15'::date, 13, 3::bigint, 5::bigint, 35::bigint)$$,
     'A: latest delivery of a day wins, the day before the lead and an impossible date are ignored, M5 on day 13 from 3+2 trips');
 SELECT results_eq(
     $$SELECT origin, lead_date, scout_id, driver_id, trips_7d FROM observational.v_conversion_metrics m
       JOIN t_person p USING (person_key) WHERE p.tag = 'E' ORDER BY origin$$,
-    $$VALUES ('cabinet', '2025-12-03'::date, 990001, 'tst-drv-e', 2), ('scouting', '2025-12-03'::date, 990001, 'tst-drv-e', 2)$$,
+    $$VALUES ('cabinet', '2025-12-03'::date, 990001, 'tst-drv-e', 2::bigint), ('scouting', '2025-12-03'::date, 990001, 'tst-drv-e', 2::bigint)$$,
     'E: one metrics row per origin, scout from the ledger, the same driver and trips');
 
 -- payment calculation -------------------------------------------------------------------------------
@@ -207,13 +207,13 @@ SELECT results_eq(
     $$SELECT iso_week, driver_id, driver_name, trips_14d, reached_m1, reached_m5, reached_m25,
              expected_m1, expected_m5, expected_m25, paid_m1, paid_m5, paid_m25, days_overdue
       FROM ops.v_cabinet_financial_14d WHERE lead_source_pk = 'tst-cab-a'$$,
-    $$VALUES ('2025-W49', 'tst-drv-a', 'Alfa Testuno', 5, true, true, false, 25.00, 35.00, 0.00,
+    $$VALUES ('2025-W49', 'tst-drv-a', 'Alfa Testuno', 5::bigint, true, true, false, 25.00, 35.00, 0.00,
               25.00, 0.00, 0.00, GREATEST(ops.today() - '2025-12-15'::date, 0))$$,
     'A in detail: 5 trips in 14 days, M1 and M5 reached, M1 paid, overdue since 2025-12-15');
 SELECT results_eq(
     $$SELECT reached_m1, reached_m25, trips_14d, expected_total, days_overdue
       FROM ops.v_cabinet_financial_14d WHERE lead_source_pk = 'tst-cab-c'$$,
-    $$VALUES (true, true, 30, 0.00, 0)$$,
+    $$VALUES (true, true, 30::bigint, 0.00, 0)$$,
     'C reached M25 but no rule covers its lead date: nothing expected, nothing overdue');
 SELECT is_empty(
     $$SELECT 1 FROM ops.v_cabinet_financial_14d WHERE amount_due <> expected_total - paid_total

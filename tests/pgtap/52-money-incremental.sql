@@ -98,7 +98,7 @@ SELECT is((SELECT r #>> '{mode}' FROM t_run WHERE step = 'no-op'), 'incremental'
 SELECT results_eq(
     $$SELECT p.tag, f.funnel_stage, f.trips_14d, f.expected_total FROM t_financial f
       JOIN t_person p USING (person_key) ORDER BY p.tag$$,
-    $$VALUES ('P', 'OK', 3, 25.00), ('Q', 'OK', 1, 25.00), ('R', 'NO_DRIVER', 0, 0.00),
+    $$VALUES ('P', 'OK', 3::bigint, 25.00), ('Q', 'OK', 1, 25.00), ('R', 'NO_DRIVER', 0, 0.00),
              ('S', 'OK', 2, 25.00), ('T', 'NO_DRIVER', 0, 0.00)$$,
     'the starting receivable');
 
@@ -153,7 +153,7 @@ SELECT is(pg_temp.incremental('link') #>> '{persons_recomputed}', '1',
 SELECT results_eq(
     $$SELECT f.funnel_stage, f.driver_id, f.trips_14d, f.expected_total FROM t_financial f
       JOIN t_person p USING (person_key) WHERE p.tag = 'R'$$,
-    $$VALUES ('OK', 'tst-drv-r', 5, 60.00)$$,
+    $$VALUES ('OK', 'tst-drv-r', 5::bigint, 60.00)$$,
     'a new driver link: R now has a driver with 5 trips (M1 and M5)');
 SELECT is(pg_temp.full_changes(), ARRAY[0, 0, 0, 0, 0, 0], 'a new driver link: a full recompute changes nothing');
 SELECT is(pg_temp.differences(), 0::bigint, 'a new driver link: claims and financial view equal the full recompute');
@@ -167,7 +167,7 @@ SELECT is(pg_temp.incremental('merge') #>> '{persons_recomputed}', '2',
 SELECT results_eq(
     $$SELECT f.funnel_stage, f.driver_id, f.trips_14d, f.expected_total FROM t_financial f
       JOIN t_person p USING (person_key) WHERE p.tag = 'T'$$,
-    $$VALUES ('OK', 'tst-drv-u', 6, 60.00)$$,
+    $$VALUES ('OK', 'tst-drv-u', 6::bigint, 60.00)$$,
     'a merge: T takes U''s driver and its 6 trips');
 SELECT is(pg_temp.full_changes(), ARRAY[0, 0, 0, 0, 0, 0], 'a merge: a full recompute changes nothing');
 SELECT is(pg_temp.differences(), 0::bigint, 'a merge: claims and financial view equal the full recompute');
