@@ -2,10 +2,10 @@
 -- latest delivery (created_at; NULL counts as oldest) wins. Incremental: reads the rows loaded since the
 -- table's newest created_at minus the lookback_days setting (and rows without created_at); a full run
 -- (p_full, or an empty table) re-reads everything and also drops days no longer in the source.
--- A created_at in the future (later than a day after now in Lima: a loader's clock or a typo) never
--- moves that watermark past now: it is taken over the rows delivered up to then only, so a row dated 2099 cannot hide every later delivery;
--- such rows are read by every run (unchanged ones are skipped) and reported by health
--- (source_future_dated).
+-- A created_at in the future never moves that watermark past now: it is the newest created_at up to a
+-- day after now in Lima (a loader's clock or zone can be hours off), so a row dated 2099 cannot hide
+-- every later delivery. Rows dated later are re-read by every incremental run (an unchanged day is
+-- skipped) and health reports those beyond health_future_dated_days (check source_future_dated).
 -- Serialized with ops.refresh_money_chain() (same advisory lock); every row it writes is stamped with
 -- one refreshed_at per call, taken once the lock is held, so the chain can tell exactly which days
 -- changed since it last looked (refreshed_at after its mark).

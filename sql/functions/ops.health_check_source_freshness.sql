@@ -5,8 +5,8 @@
 -- An upstream loader that stopped shows here before any money number goes wrong.
 -- Check source_future_dated, one row per raw source: rows whose created_at, updated_at or business date
 -- is more than health_future_dated_days after now in Lima (a typo, a wrong year; clocks and time zones
--- are only hours off). They are processed as of now (no
--- watermark moves past now) and never count as fresh here: WARN with the query listing them.
+-- are only hours off). They are processed as of now (no watermark moves past now) and never count as
+-- fresh here: WARN with the query listing them.
 CREATE OR REPLACE FUNCTION ops.health_check_source_freshness()
 RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,
                hint text, amount_pen numeric)

@@ -1,7 +1,8 @@
 -- The whole pipeline, as pg_cron runs it every 10 minutes: CALL ops.run_pipeline();
 -- identity + events + ledger for ops.pipeline_ranges() (one COMMIT per range), then the money chain,
 -- then a health snapshot. CALL ops.run_pipeline(true) forces every layer: populate re-reads its ranges
--- and the money chain (daily trips included) is recomputed in full. A session advisory lock makes an overlapping run log 'skipped' and return.
+-- and the money chain (daily trips included) is recomputed in full. A session advisory lock makes an
+-- overlapping run log 'skipped' and return.
 -- The run_log row is committed as 'running' before the work and closed after it; a failure is logged
 -- as 'failed' and raised again (pg_cron must see it), never turned into success. query_canceled
 -- (statement_timeout, pg_cancel_backend) is caught too - WHEN OTHERS alone does not - so a cancelled
