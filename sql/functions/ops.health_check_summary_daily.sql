@@ -15,6 +15,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     WITH settings AS (
         SELECT ops.today() AS today,
+               pg_catalog.timezone(ops.get_setting('business_timezone'), pg_catalog.now())
+                   + pg_catalog.make_interval(days => ops.get_setting('health_future_dated_days')::integer) AS future,
                ops.get_setting('health_summary_window_days')::integer AS window_days,
                ops.get_setting('health_source_lag_days')::integer AS lag_days,
                ops.get_setting('health_summary_unparseable_pct')::numeric AS bad_pct,
@@ -30,8 +32,7 @@ AS $$
         LEFT JOIN observational.v_summary_daily_parsed AS p
                ON p.created_at >= (s.today - s.window_days)::timestamp
               -- a delivery dated in the future is not fresh (check source_future_dated reports it)
-              AND p.created_at <= pg_catalog.timezone(ops.get_setting('business_timezone'), pg_catalog.now())
-                                  + pg_catalog.make_interval(days => ops.get_setting('health_future_dated_days')::integer)
+              AND p.created_at <= s.future
         GROUP BY s.today
     ),
     shares AS (
