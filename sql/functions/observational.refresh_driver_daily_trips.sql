@@ -24,6 +24,7 @@ SET jit = off
 AS $$
 DECLARE
     v_since timestamp;
+    v_future timestamp;
     v_full boolean;
     v_scanned bigint;
     v_unparseable bigint;
@@ -43,9 +44,8 @@ BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead-attribution:refresh_money_chain'));
     v_stamp := pg_catalog.clock_timestamp();
 
-    SELECT pg_catalog.max(t.source_created_at) FILTER (
-               WHERE t.source_created_at <= pg_catalog.timezone(ops.get_setting('business_timezone'), v_stamp)
-                                            + interval '1 day')
+    v_future := pg_catalog.timezone(ops.get_setting('business_timezone'), v_stamp) + interval '1 day';
+    SELECT pg_catalog.max(t.source_created_at) FILTER (WHERE t.source_created_at <= v_future)
     INTO v_since FROM observational.driver_daily_trips AS t;
     v_full := p_full OR v_since IS NULL;
     IF NOT v_full THEN
