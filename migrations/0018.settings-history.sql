@@ -2,6 +2,7 @@
 -- Who changed a setting or a payment rule, when, from what to what and why: people change them only
 -- through ops.set_setting, ops.add_payment_rule and ops.close_payment_rule, which write these rows.
 -- New tables only: nothing is moved or locked.
+SET lock_timeout = '10s';
 CREATE TABLE ops.settings_history (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     key text NOT NULL,

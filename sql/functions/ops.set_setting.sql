@@ -73,7 +73,7 @@ BEGIN
     IF v_problem IS NOT NULL THEN
         RAISE EXCEPTION 'setting % refused: the value %', p_key, v_problem
             USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('%s holds a %s%s; the current value stays %s.', p_key, v_kind,
+                  DETAIL = pg_catalog.format('%s takes a value of kind %s%s; the current value stays %s.', p_key, v_kind,
                                              CASE WHEN v_min IS NOT NULL THEN pg_catalog.format(' in %s..%s', v_min, v_max) ELSE '' END,
                                              v_old),
                   HINT = 'SELECT * FROM ops.setting_rules() WHERE key = ' || pg_catalog.quote_literal(p_key) || ';';
