@@ -59,7 +59,7 @@ BEGIN
                         COALESCE(v_max_persons, 'NULL')
             USING ERRCODE = '22023',
                   DETAIL = 'When more persons changed, the money chain is recomputed set-based.',
-                  HINT = 'UPDATE ops.settings SET value = ''20000'' WHERE key = ''money_incremental_max_persons'';';
+                  HINT = 'SELECT ops.set_setting(''money_incremental_max_persons'', ''20000'', ''restore the default'');';
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lead-attribution:refresh_money_chain'));
 

@@ -44,26 +44,32 @@ ALTER DEFAULT PRIVILEGES FOR ROLE lead_attribution_owner REVOKE EXECUTE ON ROUTI
 -- ops.log_run_progress, ops.abandon_dead_runs, ops.purge_run_log) and health snapshots
 -- (ops.record_health); their histories are read-only to everyone.
 GRANT USAGE ON SCHEMA canon, observational, ops TO lead_attribution_job, lead_attribution_writer;
-REVOKE ALL ON ALL TABLES IN SCHEMA canon, observational, ops FROM lead_attribution_job, lead_attribution_writer;
 GRANT SELECT ON ALL TABLES IN SCHEMA canon, observational, ops TO lead_attribution_job, lead_attribution_writer;
+-- (grants only add what is missing and revokes only remove what is there: a second migrate leaves the
+-- privileges exactly as they were, in the same order)
 DO $writable$
 DECLARE
-    v_table regclass;
+    v_table record;
 BEGIN
     FOR v_table IN
-        SELECT c.oid::regclass FROM pg_catalog.pg_class AS c
+        SELECT c.oid::regclass AS name,
+               c.oid IN (SELECT pg_catalog.to_regclass(t) FROM pg_catalog.unnest(ARRAY[
+                   'ops.settings', 'ops.settings_history', 'ops.payment_rules', 'ops.payment_rules_history',
+                   'ops.run_log', 'ops.health_history', 'ops.health_check_cache']) AS t) AS protected
+        FROM pg_catalog.pg_class AS c
         WHERE c.relnamespace IN ('canon'::regnamespace, 'observational'::regnamespace, 'ops'::regnamespace)
           AND c.relkind IN ('r', 'p')
-          AND c.oid NOT IN (SELECT pg_catalog.to_regclass(t) FROM pg_catalog.unnest(ARRAY[
-                  'ops.settings', 'ops.settings_history', 'ops.payment_rules', 'ops.payment_rules_history',
-                  'ops.run_log', 'ops.health_history', 'ops.health_check_cache']) AS t
-                  WHERE pg_catalog.to_regclass(t) IS NOT NULL)
     LOOP
-        EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON %s TO lead_attribution_job, lead_attribution_writer', v_table);
+        IF v_table.protected THEN
+            EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s FROM lead_attribution_job, lead_attribution_writer',
+                                      v_table.name);
+        ELSE
+            EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON %s TO lead_attribution_job, lead_attribution_writer',
+                                      v_table.name);
+        END IF;
     END LOOP;
 END
 $writable$;
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA canon, observational, ops FROM lead_attribution_job, lead_attribution_writer;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA canon, observational, ops
     TO lead_attribution_job, lead_attribution_writer;
 GRANT EXECUTE ON ALL ROUTINES IN SCHEMA canon, observational, ops
