@@ -2,7 +2,7 @@
 -- people change settings and payment rules, a raw table owner's row-security policy never run by a
 -- definer, and numbers masked in any format.
 BEGIN;
-SELECT plan(46);
+SELECT plan(47);
 
 -- shape
 SELECT has_function('ops', 'set_setting', ARRAY['text', 'text', 'text'], 'ops.set_setting(text, text, text) exists');
@@ -61,6 +61,11 @@ SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc AS p
                     AND NOT COALESCE(p.proconfig @> ARRAY[CASE WHEN p.oid = 'ops.cron_job_status()'::regprocedure
                                                                THEN 'row_security=on' ELSE 'row_security=off' END], false)$$,
                 'every definer runs with row_security off (cron_job_status: on, for pg_cron''s own policies)');
+SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc AS p
+                  WHERE p.pronamespace IN ('canon'::regnamespace, 'observational'::regnamespace, 'ops'::regnamespace)
+                    AND p.prokind = 'f' AND p.prosrc ~ 'public\.(module_ct_|drivers|summary_daily)'
+                    AND NOT COALESCE(p.proconfig @> ARRAY['row_security=off'], false)$$,
+                'every function reading a raw table runs with row_security off');
 SELECT ok((SELECT s.setconfig @> ARRAY['row_security=off'] FROM pg_db_role_setting AS s
            WHERE s.setrole = 'lead_attribution_job'::regrole AND s.setdatabase = 0),
           'the job role''s sessions run with row_security off');
