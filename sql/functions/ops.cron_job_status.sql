@@ -1,9 +1,11 @@
 -- pg_cron's view of the package's jobs, for health: definition, last success, consecutive failures,
--- run in progress. SECURITY DEFINER owned by lead_attribution_job (an exception in grants.sql):
--- pg_cron's row security shows each role only the cron.job / cron.job_run_details rows of its own
--- jobs, and the package jobs run as lead_attribution_job, so only that role can see them; monitoring
--- roles get their health without being the job role and without any raw data. It returns only the
--- package's jobs (jobname lead-attribution-*), with digits in error messages masked.
+-- run in progress. SECURITY DEFINER (owner lead_attribution_owner): pg_cron's row security shows each
+-- role only the cron.job / cron.job_run_details rows of its own jobs; sql/schema/grants.sql adds a
+-- policy letting the owner read the package's jobs (named lead-attribution-*, run by
+-- lead_attribution_job) and their runs, so monitoring roles get their health without being the job
+-- role, and the job role owns no monitoring code. It returns only those jobs, with digits in error
+-- messages masked. row_security is on here (the policies are pg_cron's and the package's own): with
+-- it off, as in every other definer, pg_cron's tables could not be read.
 -- Dynamic SQL: the cron schema exists only in the database pg_cron runs in.
 CREATE OR REPLACE FUNCTION ops.cron_job_status()
 RETURNS TABLE (jobid bigint, jobname text, schedule text, command text, database text, active boolean,
@@ -12,6 +14,7 @@ RETURNS TABLE (jobid bigint, jobname text, schedule text, command text, database
                running_since timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS $$
 BEGIN
     IF pg_catalog.to_regclass('cron.job') IS NULL OR pg_catalog.to_regclass('cron.job_run_details') IS NULL THEN
@@ -38,7 +41,7 @@ BEGIN
             FROM cron.job_run_details AS d
             WHERE d.jobid = j.jobid AND d.status = 'failed'
             ORDER BY d.runid DESC LIMIT 1) AS lf ON true
-        WHERE j.jobname LIKE 'lead-attribution-%'
+        WHERE j.jobname LIKE 'lead-attribution-%' AND j.username = 'lead_attribution_job'
     $sql$;
 END;
 $$;

@@ -12,6 +12,7 @@ CREATE OR REPLACE FUNCTION ops.ingest_cabinet_payments()
 RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET row_security = off  -- a policy on a raw table fails loudly instead of running its owner's code (SECURITY.md)
 -- JIT compiles these one-shot set-based statements for longer than they run
 SET jit = off
 AS $$

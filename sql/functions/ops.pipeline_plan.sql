@@ -40,7 +40,7 @@ BEGIN
                         COALESCE(v_check_minutes::text, 'NULL')
             USING ERRCODE = '22023',
                   DETAIL = 'A pipeline run re-reads everything when its last full run is that many minutes old.',
-                  HINT = 'UPDATE ops.settings SET value = ''60'' WHERE key = ''pipeline_full_check_minutes'';  -- 0 = every run is full';
+                  HINT = 'SELECT ops.set_setting(''pipeline_full_check_minutes'', ''60'', ''restore the default'');  -- 0 = every run is full';
     END IF;
 
     SELECT s.* INTO v_state FROM ops.pipeline_state AS s WHERE s.singleton;

@@ -18,11 +18,13 @@ BEGIN
     COMMIT;
     BEGIN
         v_cutoff := pg_catalog.now() - pg_catalog.make_interval(days => ops.get_setting('run_history_days')::integer);
-        DELETE FROM ops.run_log AS r WHERE r.started_at < v_cutoff AND r.status <> 'running';
-        GET DIAGNOSTICS v_runs = ROW_COUNT;
+        v_runs := ops.purge_run_log();
         IF pg_catalog.to_regclass('cron.job_run_details') IS NOT NULL
            AND pg_catalog.has_table_privilege('cron.job_run_details', 'DELETE') THEN
-            -- only rows of this role's jobs are visible (pg_cron's row security)
+            -- only rows of this role's jobs are visible (pg_cron's row security, on for this statement even
+            -- if the session turned it off), and only those past retention may go (a restrictive policy
+            -- of sql/schema/grants.sql keeps the job's recent failures)
+            PERFORM pg_catalog.set_config('row_security', 'on', true);
             EXECUTE 'DELETE FROM cron.job_run_details WHERE start_time < $1' USING v_cutoff;
             GET DIAGNOSTICS v_cron = ROW_COUNT;
         END IF;

@@ -16,10 +16,14 @@
 -- every check is computed and the cache refreshed (a full pipeline run). A check that failed is never
 -- cached. The other checks (clock, pg_cron, run log) are always computed. Adds "reused" and
 -- "computed" (numbers of checks) to the result.
+-- SECURITY DEFINER (owner lead_attribution_owner): the job and writer roles may not write or delete
+-- ops.health_history (a deleted snapshot would hide when a check turned red); they snapshot only
+-- through this function.
 CREATE OR REPLACE FUNCTION ops.record_health(p_run_id bigint, p_cache_key text, p_reuse boolean)
 RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = off
 AS $$
 DECLARE
     v_key text;

@@ -20,8 +20,10 @@
 --
 -- A procedure that COMMITs can carry neither SET search_path nor SECURITY DEFINER: every name below
 -- is schema-qualified, and the session's search_path is pinned to pg_catalog, pg_temp for the run
--- (operators included) and given back on every exit. It runs with the caller's rights
--- (lead_attribution_job).
+-- (operators included) and given back on every exit, as is row_security (off for the run: a policy
+-- on a raw table fails the run loudly instead of running its owner's code with the caller's rights).
+-- It runs with the caller's rights (lead_attribution_job); the run log is written only through the
+-- definers ops.start_run, ops.log_run_progress, ops.finish_run and ops.abandon_dead_runs.
 
 CREATE OR REPLACE PROCEDURE ops.run_pipeline(p_full boolean)
 LANGUAGE plpgsql
@@ -42,24 +44,22 @@ DECLARE
     v_sqlstate text;
     v_message text;
     v_search_path constant text := pg_catalog.current_setting('search_path');
+    v_row_security constant text := pg_catalog.current_setting('row_security');
 BEGIN
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
+    -- a row-level security policy on a raw table makes the run fail loudly, never runs its code
+    PERFORM pg_catalog.set_config('row_security', 'off', false);
     IF NOT pg_catalog.pg_try_advisory_lock(c_lock) THEN
-        INSERT INTO ops.run_log (job, status, finished_at, details)
-        VALUES ('run_pipeline', 'skipped', pg_catalog.clock_timestamp(),
-                '{"reason": "another run_pipeline holds the lock"}'::jsonb);
+        PERFORM ops.finish_run(ops.start_run('run_pipeline'), 'skipped',
+                               '{"reason": "another run_pipeline holds the lock"}'::jsonb);
         COMMIT;
         PERFORM pg_catalog.set_config('search_path', v_search_path, false);
+        PERFORM pg_catalog.set_config('row_security', v_row_security, false);
         RETURN;
     END IF;
 
     -- runs left 'running' by a backend that no longer exists were abandoned (killed, crash, restart)
-    UPDATE ops.run_log AS r
-    SET status = 'abandoned', finished_at = pg_catalog.clock_timestamp()
-    WHERE r.status = 'running'
-      AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity AS a
-                      WHERE a.pid = r.backend_pid
-                        AND a.backend_start IS NOT DISTINCT FROM r.backend_start);
+    PERFORM ops.abandon_dead_runs();
     v_run_id := ops.start_run('run_pipeline');
     v_run_started := pg_catalog.now();
     COMMIT;
@@ -74,7 +74,7 @@ BEGIN
         v_steps := v_steps || ops.pipeline_step(v_step, v_step_started,
             pg_catalog.jsonb_build_object('mode', v_plan -> 'mode', 'reason', v_plan -> 'reason',
                                           'changed', v_plan -> 'changed'));
-        UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
+        PERFORM ops.log_run_progress(v_run_id, pg_catalog.jsonb_build_object('steps', v_steps));
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
     END;
@@ -108,7 +108,7 @@ BEGIN
             END;
             EXIT WHEN v_sqlstate IS NOT NULL;
             v_steps := v_steps || ops.pipeline_step(v_step, v_step_started, v_result);
-            UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
+            PERFORM ops.log_run_progress(v_run_id, pg_catalog.jsonb_build_object('steps', v_steps));
             COMMIT;  -- each range is its own transaction: a later failure keeps what is done
         END LOOP;
         -- then the money chain, its own transaction
@@ -123,7 +123,7 @@ BEGIN
         END IF;
         IF v_sqlstate IS NULL THEN
             v_steps := v_steps || ops.pipeline_step(v_step, v_step_started, v_result);
-            UPDATE ops.run_log SET details = pg_catalog.jsonb_build_object('steps', v_steps) WHERE run_id = v_run_id;
+            PERFORM ops.log_run_progress(v_run_id, pg_catalog.jsonb_build_object('steps', v_steps));
             COMMIT;
         END IF;
     END IF;
@@ -154,6 +154,7 @@ BEGIN
         COMMIT;
         PERFORM pg_catalog.pg_advisory_unlock(c_lock);
         PERFORM pg_catalog.set_config('search_path', v_search_path, false);
+        PERFORM pg_catalog.set_config('row_security', v_row_security, false);
         RAISE EXCEPTION 'run_pipeline failed in %: %', v_step, ops.mask_digits(v_message)
             USING ERRCODE = v_sqlstate,
                   DETAIL = pg_catalog.format('run_id %s; the steps before it were committed.', v_run_id),
@@ -171,6 +172,7 @@ BEGIN
     COMMIT;
     PERFORM pg_catalog.pg_advisory_unlock(c_lock);
     PERFORM pg_catalog.set_config('search_path', v_search_path, false);
+    PERFORM pg_catalog.set_config('row_security', v_row_security, false);
 END;
 $$;
 COMMENT ON PROCEDURE ops.run_pipeline(boolean) IS 'CALL ops.run_pipeline(p_full boolean): identity, events, ledger, money chain and health snapshot for everything new; skipped when no input changed since the last full run unless p_full (pg_cron job lead-attribution-pipeline)';

@@ -21,7 +21,6 @@ BEGIN
         FROM pg_catalog.pg_proc AS p
         WHERE p.pronamespace IN ('canon'::regnamespace, 'observational'::regnamespace, 'ops'::regnamespace)
           AND pg_catalog.pg_get_userbyid(p.proowner) <> 'lead_attribution_owner'
-          AND p.oid <> 'ops.cron_job_status()'::regprocedure  -- owned by the job role, below
         UNION ALL
         SELECT format('ALTER SCHEMA %I OWNER TO lead_attribution_owner', n.nspname)
         FROM pg_catalog.pg_namespace AS n
@@ -38,14 +37,48 @@ REVOKE ALL ON ALL TABLES IN SCHEMA canon, observational, ops FROM PUBLIC;
 REVOKE ALL ON ALL ROUTINES IN SCHEMA canon, observational, ops FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES FOR ROLE lead_attribution_owner REVOKE EXECUTE ON ROUTINES FROM PUBLIC;
 
--- job and writer: run the pipeline, backfill, operate the queues.
+-- job and writer: run the pipeline, backfill, operate the queues. They read every package table and
+-- write the derived ones; what decides money or records what happened is written only through
+-- functions that check and log (SECURITY DEFINER, below): settings (ops.set_setting), payment rules
+-- (ops.add_payment_rule, ops.close_payment_rule), the run log (ops.start_run, ops.finish_run,
+-- ops.log_run_progress, ops.abandon_dead_runs, ops.purge_run_log) and health snapshots
+-- (ops.record_health); their histories are read-only to everyone.
 GRANT USAGE ON SCHEMA canon, observational, ops TO lead_attribution_job, lead_attribution_writer;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA canon, observational, ops
-    TO lead_attribution_job, lead_attribution_writer;
+GRANT SELECT ON ALL TABLES IN SCHEMA canon, observational, ops TO lead_attribution_job, lead_attribution_writer;
+-- (grants only add what is missing and revokes only remove what is there: a second migrate leaves the
+-- privileges exactly as they were, in the same order)
+DO $writable$
+DECLARE
+    v_table record;
+BEGIN
+    FOR v_table IN
+        SELECT c.oid::regclass AS name,
+               c.oid IN (SELECT pg_catalog.to_regclass(t) FROM pg_catalog.unnest(ARRAY[
+                   'ops.settings', 'ops.settings_history', 'ops.payment_rules', 'ops.payment_rules_history',
+                   'ops.run_log', 'ops.health_history', 'ops.health_check_cache']) AS t) AS protected
+        FROM pg_catalog.pg_class AS c
+        WHERE c.relnamespace IN ('canon'::regnamespace, 'observational'::regnamespace, 'ops'::regnamespace)
+          AND c.relkind IN ('r', 'p')
+    LOOP
+        IF v_table.protected THEN
+            EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s FROM lead_attribution_job, lead_attribution_writer',
+                                      v_table.name);
+        ELSE
+            EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON %s TO lead_attribution_job, lead_attribution_writer',
+                                      v_table.name);
+        END IF;
+    END LOOP;
+END
+$writable$;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA canon, observational, ops
     TO lead_attribution_job, lead_attribution_writer;
 GRANT EXECUTE ON ALL ROUTINES IN SCHEMA canon, observational, ops
     TO lead_attribution_job, lead_attribution_writer;
+-- operator functions are for people: the job runs the pipeline and changes no setting or rule
+REVOKE EXECUTE ON FUNCTION ops.set_setting(text, text, text),
+    ops.add_payment_rule(text, text, text, integer, integer, numeric, date, text, date, text),
+    ops.close_payment_rule(bigint, date, text)
+    FROM lead_attribution_job;
 -- bulk-load index helpers of canon.run_identity and observational.refresh_driver_daily_trips (both run
 -- with the owner's rights): nobody else calls them
 REVOKE EXECUTE ON FUNCTION canon.drop_secondary_indexes(regclass), canon.create_indexes(text[])
@@ -65,26 +98,72 @@ BEGIN
 END
 $temp$;
 
--- The job and writer roles must see other roles' backends in pg_stat_activity: run_pipeline tells a
--- live run from an abandoned one by (pid, backend_start), and the money chain's watermark looks at the
--- oldest open transaction. pg_read_all_stats reads statistics only, never table data.
-GRANT pg_read_all_stats TO lead_attribution_job, lead_attribution_writer;
+-- Nobody who logs in reads other sessions' statistics: pg_read_all_stats shows every session's query
+-- text in every database. The owner (nobody logs in as it) holds it for ops.backend_activity, a
+-- definer returning only pid, role, backend and transaction start of this database's backends: what
+-- run_pipeline needs to tell a live run from an abandoned one and the money chain's watermark needs.
+DO $stats$
+DECLARE
+    v_role text;
+BEGIN
+    FOR v_role IN
+        SELECT r.rolname FROM pg_catalog.pg_auth_members AS m JOIN pg_catalog.pg_roles AS r ON r.oid = m.member
+        WHERE m.roleid = 'pg_read_all_stats'::regrole
+          AND r.rolname IN ('lead_attribution_job', 'lead_attribution_writer', 'lead_attribution_reader')
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE pg_read_all_stats FROM %I', v_role);
+    END LOOP;
+    IF NOT pg_catalog.pg_has_role('lead_attribution_owner', 'pg_read_all_stats', 'MEMBER') THEN
+        GRANT pg_read_all_stats TO lead_attribution_owner;
+    END IF;
+END
+$stats$;
+
+-- The job's sessions (pg_cron logs in as it) read raw tables with row security off: a policy a raw
+-- table's owner adds makes the run fail loudly instead of running that owner's code with the job's
+-- rights (every definer and ops.run_pipeline also turn it off themselves; SECURITY.md).
+ALTER ROLE lead_attribution_job SET row_security = off;
 
 -- reader: published views only (grants for each published view are in that view's own file).
 GRANT USAGE ON SCHEMA canon, observational, ops TO lead_attribution_reader;
 GRANT SELECT ON observational.lead_ledger TO lead_attribution_reader;
 
--- health: monitoring without raw data. ops.cron_job_status() is owned by lead_attribution_job because
--- pg_cron's row security shows each role only its own jobs (the package jobs run as that role); it needs
--- USAGE on schema cron where pg_cron is installed. ops.health_checks() is a definer of the owner.
-ALTER FUNCTION ops.cron_job_status() OWNER TO lead_attribution_job;
-GRANT EXECUTE ON FUNCTION ops.cron_job_status() TO lead_attribution_owner;
-DO $cron_usage$
+-- health: monitoring without raw data. ops.health_checks() and ops.cron_job_status() are definers of
+-- the owner. pg_cron's row security shows each role only its own jobs (the package jobs run as
+-- lead_attribution_job): a policy lets the owner read the package's jobs and their runs, nothing else,
+-- so the job role owns no monitoring code. A restrictive policy keeps the job from deleting its own
+-- run history (failures included) before run_history_days; ops.purge_history deletes only older rows.
+DO $cron$
 BEGIN
-    IF pg_catalog.to_regnamespace('cron') IS NOT NULL THEN
-        GRANT USAGE ON SCHEMA cron TO lead_attribution_job;
+    IF pg_catalog.to_regclass('cron.job') IS NULL OR pg_catalog.to_regclass('cron.job_run_details') IS NULL THEN
+        RETURN;  -- no pg_cron here: check pg_cron of ops.health() says so
+    END IF;
+    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = 'cron.job'::regclass), 'USAGE') THEN
+        RAISE WARNING 'pg_cron policies for lead-attribution not (re)applied: % does not own cron.job', current_user
+            USING HINT = 'Run tools/migrate as a superuser once: until then health cannot see the package jobs.';
+    ELSE
+        GRANT USAGE ON SCHEMA cron TO lead_attribution_job, lead_attribution_owner;
+        IF EXISTS (SELECT FROM pg_catalog.pg_policy AS p WHERE p.polrelid = 'cron.job'::regclass AND p.polname = 'lead_attribution_monitor') THEN
+            DROP POLICY lead_attribution_monitor ON cron.job;
+        END IF;
+        CREATE POLICY lead_attribution_monitor ON cron.job FOR SELECT TO lead_attribution_owner
+            USING (jobname LIKE 'lead-attribution-%' AND username = 'lead_attribution_job');
+        IF EXISTS (SELECT FROM pg_catalog.pg_policy AS p WHERE p.polrelid = 'cron.job_run_details'::regclass AND p.polname = 'lead_attribution_monitor') THEN
+            DROP POLICY lead_attribution_monitor ON cron.job_run_details;
+        END IF;
+        CREATE POLICY lead_attribution_monitor ON cron.job_run_details FOR SELECT TO lead_attribution_owner
+            USING (username = 'lead_attribution_job'
+                   AND jobid IN (SELECT j.jobid FROM cron.job AS j WHERE j.jobname LIKE 'lead-attribution-%'));
+        IF EXISTS (SELECT FROM pg_catalog.pg_policy AS p WHERE p.polrelid = 'cron.job_run_details'::regclass AND p.polname = 'lead_attribution_keep_history') THEN
+            DROP POLICY lead_attribution_keep_history ON cron.job_run_details;
+        END IF;
+        CREATE POLICY lead_attribution_keep_history ON cron.job_run_details AS RESTRICTIVE FOR DELETE
+            TO lead_attribution_job
+            USING (status NOT IN ('starting', 'running')
+                   AND start_time < pg_catalog.now()
+                                    - pg_catalog.make_interval(days => ops.get_setting('run_history_days')::integer));
     END IF;
 END
-$cron_usage$;
+$cron$;
 GRANT EXECUTE ON FUNCTION ops.health(), ops.health_checks(), ops.diagnose() TO lead_attribution_reader;
 GRANT SELECT ON ops.health_history TO lead_attribution_reader;

@@ -12,8 +12,8 @@ SELECT is(ARRAY(SELECT a.attname::text FROM pg_attribute AS a
           ARRAY['check', 'subject', 'status', 'observed', 'threshold', 'detail', 'hint'],
           'ops.v_health has the contract columns of ops.health()');
 SELECT is_definer('ops', 'health_checks', '{}'::name[], 'ops.health_checks() is SECURITY DEFINER (reads raw data for monitors)');
-SELECT function_owner_is('ops', 'cron_job_status', '{}'::name[], 'lead_attribution_job',
-                         'ops.cron_job_status() is owned by the role the cron jobs run as');
+SELECT function_owner_is('ops', 'cron_job_status', '{}'::name[], 'lead_attribution_owner',
+                         'ops.cron_job_status() is owned by the owner (the job role owns no monitoring code)');
 SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc AS p
                   WHERE p.pronamespace = 'ops'::regnamespace
                     AND p.proname IN ('health', 'health_checks', 'diagnose', 'record_health', 'cron_job_status')
