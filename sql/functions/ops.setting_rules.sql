@@ -22,6 +22,7 @@ AS $$
            ('health_purge_max_age_hours', 'integer', 1, 8784),
            ('health_max_run_minutes', 'integer', 1, 10080),
            ('health_max_consecutive_failures', 'integer', 1, 1000),
+           ('health_future_dated_days', 'integer', 0, 3660),
            ('health_source_lag_days', 'integer', 1, 366),
            ('health_sparse_source_lag_days', 'integer', 1, 366),
            ('health_summary_window_days', 'integer', 1, 366),
