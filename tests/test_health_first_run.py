@@ -1,5 +1,8 @@
 """A fresh install's health: the run taking a snapshot never reports itself as failed, and a job that has
 not reached its first scheduled time since it was scheduled is OK ("first run at ..."), not late."""
+from datetime import date
+from decimal import Decimal
+
 import psycopg
 
 from conftest import migrate
@@ -58,3 +61,50 @@ def test_a_job_before_its_first_scheduled_time_is_ok_then_late(db_url):
         assert rows[("run_last_success", "purge_history")] == ("WARN", "never")
         assert rows[("cron_last_success", PIPELINE)] == ("CRIT", "never")
         conn.rollback()
+
+
+def test_a_snapshot_scans_the_lead_sources_once_for_the_lead_checks(fresh_db):
+    """events_behind_source, event_date_gaps and events_without_source share one scan of the raw lead
+    tables per snapshot (ops.health_lead_scan_prepare), with the same rows as computed one by one; a
+    table of that name that the package owner did not make is ignored."""
+    url = fresh_db("scan")
+    migrate(url)
+    from conftest import load_sample
+    load_sample(url, scale=Decimal("0.1"), end=date.today())
+    checks = "ops.health_check_events_behind(), ops.health_check_event_gaps(), ops.health_check_orphan_events()"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CALL ops.run_pipeline()")
+        conn.execute("DELETE FROM observational.lead_events WHERE id IN "
+                     "(SELECT id FROM observational.lead_events ORDER BY id LIMIT 5)")
+
+        def rows():
+            return [conn.execute(f"SELECT jsonb_agg(r ORDER BY r.subject) FROM {f} AS r").fetchone()[0]
+                    for f in checks.split(", ")]
+
+        alone = rows()
+        assert any(r["status"] != "OK" for r in alone[0])
+        with conn.transaction():
+            conn.execute("SELECT ops.health_lead_scan_prepare()")
+            assert conn.execute("SELECT relowner::regrole::text FROM pg_class "
+                                "WHERE oid = to_regclass('pg_temp.health_lead_scan')").fetchone()[0] \
+                == "lead_attribution_owner"
+            assert rows() == alone
+            conn.execute("SELECT ops.health_lead_scan_release()")
+        # a look-alike made by another role is not read
+        with conn.transaction():
+            conn.execute("CREATE TEMP TABLE health_lead_scan AS SELECT * FROM ops.health_lead_scan() LIMIT 0")
+            assert rows() == alone
+            conn.execute("DROP TABLE pg_temp.health_lead_scan")
+
+        def seq_scans():
+            conn.execute("SELECT pg_stat_force_next_flush()")
+            conn.execute("SELECT pg_stat_clear_snapshot()")
+            return conn.execute("SELECT seq_scan FROM pg_stat_user_tables "
+                                "WHERE relid = 'public.module_ct_scouting_daily'::regclass").fetchone()[0]
+
+        before = seq_scans()
+        conn.execute("SELECT ops.record_health(0)")
+        after = seq_scans()
+        assert conn.execute("SELECT to_regclass('pg_temp.health_lead_scan')").fetchone()[0] is None
+    # one shared scan, plus source_freshness's own
+    assert after - before <= 2, f"{after - before} scans of a raw lead table in one snapshot"

@@ -3,7 +3,7 @@
 -- MON, @daily) matches nothing, so a caller computing a next run gets NULL and keeps its usual status.
 CREATE OR REPLACE FUNCTION ops.cron_field_matches(p_field text, p_value integer)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT EXISTS (

@@ -4,6 +4,7 @@
 -- such a row, so a missing row dated before yesterday means populate is not running or not finishing:
 -- CRIT. Rows of today and yesterday are WARN only once the last successful pipeline run is older than
 -- health_pipeline_max_age_minutes (before that they simply await the next run).
+-- Counts come from ops.health_lead_scan() (one pass shared with event_date_gaps and events_without_source).
 -- The hint is the exact call that fixes it; amount_pen = missing cabinet leads x what one can earn.
 CREATE OR REPLACE FUNCTION ops.health_check_events_behind()
 RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,
@@ -19,28 +20,19 @@ AS $$
                (SELECT pg_catalog.max(r.finished_at) FROM ops.run_log AS r
                 WHERE r.job = 'run_pipeline' AND r.status = 'succeeded') AS last_success
     ),
-    scan AS (
-        SELECT l.source_table, l.lead_date, l.reject_reason IS NULL AS valid,
-               CASE WHEN l.reject_reason IS NULL AND l.lead_date > (SELECT s.today FROM settings AS s)
-                    THEN false  -- tomorrow's leads (allowed by the lead view) are populated tomorrow
-                    WHEN l.reject_reason IS NULL
-                    THEN NOT EXISTS (SELECT FROM observational.lead_events AS e
-                                     WHERE e.source_table = l.source_table AND e.source_pk = l.source_pk)
-                    ELSE NOT EXISTS (SELECT FROM observational.lead_event_rejects AS r
-                                     WHERE r.source_table = l.source_table AND r.source_pk = l.source_pk)
-               END AS missing
-        FROM observational.v_source_leads AS l
+    scan AS (  -- counts per lead source and date, one pass shared with the other lead-source checks
+        SELECT * FROM ops.health_lead_scan()
     ),
     per_source AS (
         SELECT t.source_table,
-               pg_catalog.count(*) FILTER (WHERE sc.missing) AS missing,
-               pg_catalog.count(*) FILTER (WHERE sc.missing AND NOT sc.valid) AS missing_rejects,
-               pg_catalog.count(*) FILTER (WHERE sc.missing AND sc.valid AND sc.lead_date < s.today - 1) AS missing_old,
-               pg_catalog.min(sc.lead_date) FILTER (WHERE sc.missing AND sc.valid) AS first_missing,
-               pg_catalog.max(sc.lead_date) FILTER (WHERE sc.missing AND sc.valid) AS last_missing,
-               pg_catalog.max(sc.lead_date) FILTER (WHERE sc.valid AND sc.lead_date <= s.today) AS source_max,
-               (SELECT pg_catalog.max(e.event_date) FROM observational.lead_events AS e
-                WHERE e.source_table = t.source_table AND e.event_date <= s.today) AS event_max
+               COALESCE(pg_catalog.sum(sc.missing_valid) FILTER (WHERE sc.side = 'source' AND sc.day <= s.today), 0)
+                 + COALESCE(pg_catalog.sum(sc.missing_invalid) FILTER (WHERE sc.side = 'source'), 0) AS missing,
+               COALESCE(pg_catalog.sum(sc.missing_invalid) FILTER (WHERE sc.side = 'source'), 0) AS missing_rejects,
+               COALESCE(pg_catalog.sum(sc.missing_valid) FILTER (WHERE sc.side = 'source' AND sc.day < s.today - 1), 0) AS missing_old,
+               pg_catalog.min(sc.day) FILTER (WHERE sc.side = 'source' AND sc.missing_valid > 0 AND sc.day <= s.today) AS first_missing,
+               pg_catalog.max(sc.day) FILTER (WHERE sc.side = 'source' AND sc.missing_valid > 0 AND sc.day <= s.today) AS last_missing,
+               pg_catalog.max(sc.day) FILTER (WHERE sc.side = 'source' AND sc.valid_rows > 0 AND sc.day <= s.today) AS source_max,
+               pg_catalog.max(sc.day) FILTER (WHERE sc.side = 'event' AND sc.events > 0 AND sc.day <= s.today) AS event_max
         FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations'))
              AS t (source_table)
         CROSS JOIN settings AS s
