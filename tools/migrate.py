@@ -161,7 +161,11 @@ def sandbox_ddl():
 
 
 def check_raw_tables(url, sandbox):
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+    try:
+        conn = psycopg.connect(libpq_url(url), autocommit=True)
+    except psycopg.OperationalError as exc:
+        sys.exit(f"migrate: cannot connect: {str(exc).strip()}")
+    with conn:
         if sandbox:
             with conn.transaction():
                 conn.execute("SET LOCAL lock_timeout = '10s'")
