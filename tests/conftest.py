@@ -37,8 +37,9 @@ def conninfo(url):
             "dbname": parts.path.lstrip("/")}
 
 
-def migrate(url):
-    return run(ROOT / "tools" / "migrate", url)
+def migrate(url, sandbox=True, **kwargs):
+    """tools/migrate; the test databases are throwaway, so missing raw tables are created (--sandbox)."""
+    return run(ROOT / "tools" / "migrate", *(["--sandbox"] if sandbox else []), url, **kwargs)
 
 
 def load_sample(url, scale=1, end="2026-01-07", seed=0.42):

@@ -128,6 +128,7 @@ def test_a_job_that_never_runs_is_crit(hdb):
         jobid = activate(conn, PIPELINE)
         conn.execute("DELETE FROM cron.job_run_details WHERE jobid = %s", (jobid,))
         conn.execute("DELETE FROM ops.run_log")
+        conn.execute("DELETE FROM ops.cron_job_scheduled")  # scheduled long ago: its first run was due
         rows = health(conn)
         assert rows[("cron_job", PIPELINE)]["status"] == "OK"
         assert (rows[("cron_last_success", PIPELINE)]["status"], rows[("cron_last_success", PIPELINE)]["observed"]) \
@@ -142,6 +143,7 @@ def test_a_job_that_swallows_its_error_is_caught_by_the_data_checks(hdb):
         jobid = activate(conn, PIPELINE)
         conn.execute("DELETE FROM cron.job_run_details WHERE jobid = %s", (jobid,))
         conn.execute("DELETE FROM ops.run_log")
+        conn.execute("DELETE FROM ops.cron_job_scheduled")  # scheduled long ago: its first run was due
         add_cron_runs(conn, jobid, "succeeded", 3, "CALL", ended_minutes_ago=3)
         rows = health(conn)
         assert rows[("cron_last_success", PIPELINE)]["status"] == "OK", "pg_cron believes the job works"

@@ -17,7 +17,7 @@ def fresh_cluster(name):
     """Remove cluster `name` if it exists, create, migrate and prepare it; returns its URL."""
     sh(ROOT / "tools" / "pgcluster", "remove", name)
     url = sh(ROOT / "tools" / "pgcluster", "create", name).strip().splitlines()[-1]
-    sh(ROOT / "tools" / "migrate", url)
+    sh(ROOT / "tools" / "migrate", "--sandbox", url)
     sh("psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", ROOT / "tools" / "sample_data.sql")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT cron.alter_job(jobid, active => false) FROM cron.job")

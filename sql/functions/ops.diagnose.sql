@@ -1,4 +1,5 @@
--- The health report for a person at psql (SELECT ops.diagnose(); or psql -At -c ...): a summary line,
+-- The health report for a person at psql (SELECT ops.diagnose(); or psql -At -c ...): a summary line
+-- with the package version,
 -- then every WARN and CRIT worst first - what is wrong, since when (from ops.health_history: the first
 -- snapshot of the current streak of that status), how much money is affected where known, what to run -
 -- and the OK checks in one line.
@@ -30,8 +31,9 @@ AS $$
         FROM current AS n
     )
     SELECT pg_catalog.concat_ws(E'\n',
-               format('lead-attribution health at %s: %s CRIT, %s WARN, %s OK%s',
-                      pg_catalog.to_char(pg_catalog.now(), 'YYYY-MM-DD HH24:MI:SS TZ'), s.crit, s.warn, s.ok,
+               format('lead-attribution health at %s (version %s): %s CRIT, %s WARN, %s OK%s',
+                      pg_catalog.to_char(pg_catalog.now(), 'YYYY-MM-DD HH24:MI:SS TZ'), ops.version(),
+                      s.crit, s.warn, s.ok,
                       CASE WHEN s.money > 0
                            THEN format(' - money affected: S/ %s', pg_catalog.to_char(s.money, 'FM999,999,999,990.00')) END),
                CASE WHEN s.crit + s.warn = 0 THEN 'Nothing to do: every check is OK.' END,

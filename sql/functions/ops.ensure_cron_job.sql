@@ -23,6 +23,10 @@ BEGIN
     END IF;
     EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, pg_catalog.current_database(), ''lead_attribution_job'', true)'
         USING p_name, p_schedule, p_command;
+    -- the health checks give a job until its first scheduled time after this before expecting a run
+    INSERT INTO ops.cron_job_scheduled AS s (jobname, schedule, scheduled_at)
+    VALUES (p_name, p_schedule, pg_catalog.now())
+    ON CONFLICT (jobname) DO UPDATE SET schedule = EXCLUDED.schedule, scheduled_at = EXCLUDED.scheduled_at;
     RETURN 'scheduled';
 END;
 $$;

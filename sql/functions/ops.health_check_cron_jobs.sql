@@ -1,6 +1,8 @@
 -- Checks of each package pg_cron job, from pg_cron's own records (ops.cron_job_status):
 --   cron_job           present, active, right command, database and schedule
---   cron_last_success  last succeeded run within max_age (CRIT for the pipeline, WARN for the purge)
+--   cron_last_success  last succeeded run within max_age (CRIT for the pipeline, WARN for the purge);
+--                      a job that never ran is OK ("first run at ...") until max_age after its first
+--                      scheduled time since ops.ensure_cron_job scheduled it (ops.cron_job_scheduled)
 --   cron_failures      consecutive failed runs since the last success: WARN from 1, CRIT from
 --                      health_max_consecutive_failures (pg_cron's 'connection failed' rows included)
 --   cron_stuck         a run still running after health_max_run_minutes
@@ -20,9 +22,11 @@ AS $$
                c.runs, c.last_success_at, c.consecutive_failures, c.failing_since, c.last_failure_at,
                c.last_failure_message, c.running_since,
                format('SELECT ops.ensure_cron_job(%L, %L, %L);  -- as a superuser (or run tools/migrate)',
-                      x.jobname, x.schedule, x.command) AS fix
+                      x.jobname, x.schedule, x.command) AS fix,
+               CASE WHEN COALESCE(c.runs, 0) = 0 THEN ops.cron_next_run(x.schedule, d.scheduled_at) END AS first_run
         FROM ops.health_expected_jobs() AS x
         LEFT JOIN ops.cron_job_status() AS c ON c.jobname = x.jobname
+        LEFT JOIN ops.cron_job_scheduled AS d ON d.jobname = x.jobname AND d.schedule = x.schedule
         WHERE EXISTS (SELECT FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron')
     )
     SELECT 'cron_job', j.jobname,
@@ -50,14 +54,21 @@ AS $$
     FROM jobs AS j
     UNION ALL
     SELECT 'cron_last_success', j.jobname,
-           CASE WHEN j.last_success_at IS NULL OR j.last_success_at < pg_catalog.now() - j.max_age
+           CASE WHEN COALESCE(j.last_success_at, j.first_run) IS NULL
+                     OR COALESCE(j.last_success_at, j.first_run) < pg_catalog.now() - j.max_age
                 THEN j.late_status ELSE 'OK' END,
-           COALESCE(pg_catalog.date_trunc('second', pg_catalog.now() - j.last_success_at)::text || ' ago', 'never'),
+           COALESCE(pg_catalog.date_trunc('second', pg_catalog.now() - j.last_success_at)::text || ' ago',
+                    CASE WHEN j.first_run > pg_catalog.now()
+                         THEN 'first run at ' || pg_catalog.to_char(j.first_run, 'YYYY-MM-DD HH24:MI TZ') END,
+                    'never'),
            format('within %s', j.max_age),
-           CASE WHEN j.last_success_at IS NULL
+           CASE WHEN j.last_success_at IS NULL AND j.first_run IS NOT NULL
+                THEN format('%s has not run since it was scheduled; its first scheduled time is %s', j.jobname, j.first_run)
+                WHEN j.last_success_at IS NULL
                 THEN format('pg_cron has no succeeded run of %s on record (%s runs recorded)', j.jobname, COALESCE(j.runs, 0))
                 ELSE format('last succeeded run of %s ended %s', j.jobname, j.last_success_at) END,
-           CASE WHEN j.last_success_at IS NULL OR j.last_success_at < pg_catalog.now() - j.max_age
+           CASE WHEN COALESCE(j.last_success_at, j.first_run) IS NULL
+                     OR COALESCE(j.last_success_at, j.first_run) < pg_catalog.now() - j.max_age
                 THEN CASE WHEN j.jobid IS NULL OR NOT j.active THEN j.fix
                           ELSE format('SELECT status, return_message, start_time FROM cron.job_run_details WHERE jobid = %s ORDER BY runid DESC LIMIT 5;  -- as lead_attribution_job or a superuser; then %s;',
                                       j.jobid, j.command) END END,

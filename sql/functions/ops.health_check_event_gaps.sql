@@ -9,15 +9,17 @@ AS $$
     WITH settings AS (
         SELECT ops.today() AS today, ops.get_setting('max_range_days')::integer AS max_days
     ),
+    scan AS MATERIALIZED (  -- one pass shared with the other lead-source checks
+        SELECT * FROM ops.health_lead_scan()
+    ),
     gaps AS (
-        SELECT l.source_table, l.lead_date
-        FROM observational.v_source_leads AS l CROSS JOIN settings AS s
-        WHERE l.reject_reason IS NULL AND l.lead_date < s.today
-        GROUP BY l.source_table, l.lead_date
+        SELECT sc.source_table, sc.day AS lead_date
+        FROM scan AS sc CROSS JOIN settings AS s
+        WHERE sc.side = 'source' AND sc.valid_rows > 0 AND sc.day < s.today
         EXCEPT
-        SELECT e.source_table, e.event_date
-        FROM observational.lead_events AS e
-        GROUP BY e.source_table, e.event_date
+        SELECT sc.source_table, sc.day
+        FROM scan AS sc
+        WHERE sc.side = 'event' AND sc.events > 0
     ),
     per_source AS (
         SELECT t.source_table, pg_catalog.count(g.lead_date) AS days,

@@ -6,6 +6,7 @@
 -- health_pipeline_max_age_minutes (before that they simply await the next run).
 -- Rows corrected upstream since populate read them (their event carries another source_version) are
 -- counted too: the next run re-reads their dates whatever they are; WARN under the same lateness rule.
+-- Counts come from ops.health_lead_scan() (one pass shared with event_date_gaps and events_without_source).
 -- The hint is the exact call that fixes it; amount_pen = missing cabinet leads x what one can earn.
 CREATE OR REPLACE FUNCTION ops.health_check_events_behind()
 RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,
@@ -21,33 +22,20 @@ AS $$
                (SELECT pg_catalog.max(r.finished_at) FROM ops.run_log AS r
                 WHERE r.job = 'run_pipeline' AND r.status = 'succeeded') AS last_success
     ),
-    scan AS (
-        SELECT l.source_table, l.lead_date, l.reject_reason IS NULL AS valid,
-               CASE WHEN l.reject_reason IS NULL AND l.lead_date > (SELECT s.today FROM settings AS s)
-                    THEN false  -- tomorrow's leads (allowed by the lead view) are populated tomorrow
-                    WHEN l.reject_reason IS NULL
-                    THEN e.source_pk IS NULL
-                    ELSE NOT EXISTS (SELECT FROM observational.lead_event_rejects AS r
-                                     WHERE r.source_table = l.source_table AND r.source_pk = l.source_pk)
-               END AS missing,
-               -- an event read from another version of the raw row: corrected upstream since
-               l.reject_reason IS NULL AND l.lead_date <= (SELECT s.today FROM settings AS s)
-                   AND e.source_version IS DISTINCT FROM l.row_version AND e.source_pk IS NOT NULL AS changed
-        FROM observational.v_source_leads AS l
-        LEFT JOIN observational.lead_events AS e
-               ON l.reject_reason IS NULL AND e.source_table = l.source_table AND e.source_pk = l.source_pk
+    scan AS (  -- counts per lead source and date, one pass shared with the other lead-source checks
+        SELECT * FROM ops.health_lead_scan()
     ),
     per_source AS (
         SELECT t.source_table,
-               pg_catalog.count(*) FILTER (WHERE sc.missing) AS missing,
-               pg_catalog.count(*) FILTER (WHERE sc.missing AND NOT sc.valid) AS missing_rejects,
-               pg_catalog.count(*) FILTER (WHERE sc.missing AND sc.valid AND sc.lead_date < s.today - 1) AS missing_old,
-               pg_catalog.count(*) FILTER (WHERE sc.changed) AS changed,
-               pg_catalog.min(sc.lead_date) FILTER (WHERE sc.missing AND sc.valid OR sc.changed) AS first_missing,
-               pg_catalog.max(sc.lead_date) FILTER (WHERE sc.missing AND sc.valid OR sc.changed) AS last_missing,
-               pg_catalog.max(sc.lead_date) FILTER (WHERE sc.valid AND sc.lead_date <= s.today) AS source_max,
-               (SELECT pg_catalog.max(e.event_date) FROM observational.lead_events AS e
-                WHERE e.source_table = t.source_table AND e.event_date <= s.today) AS event_max
+               COALESCE(pg_catalog.sum(sc.missing_valid) FILTER (WHERE sc.side = 'source' AND sc.day <= s.today), 0)
+                 + COALESCE(pg_catalog.sum(sc.missing_invalid) FILTER (WHERE sc.side = 'source'), 0) AS missing,
+               COALESCE(pg_catalog.sum(sc.missing_invalid) FILTER (WHERE sc.side = 'source'), 0) AS missing_rejects,
+               COALESCE(pg_catalog.sum(sc.missing_valid) FILTER (WHERE sc.side = 'source' AND sc.day < s.today - 1), 0) AS missing_old,
+               COALESCE(pg_catalog.sum(sc.changed) FILTER (WHERE sc.side = 'source' AND sc.day <= s.today), 0) AS changed,
+               pg_catalog.min(sc.day) FILTER (WHERE sc.side = 'source' AND (sc.missing_valid > 0 OR sc.changed > 0) AND sc.day <= s.today) AS first_missing,
+               pg_catalog.max(sc.day) FILTER (WHERE sc.side = 'source' AND (sc.missing_valid > 0 OR sc.changed > 0) AND sc.day <= s.today) AS last_missing,
+               pg_catalog.max(sc.day) FILTER (WHERE sc.side = 'source' AND sc.valid_rows > 0 AND sc.day <= s.today) AS source_max,
+               pg_catalog.max(sc.day) FILTER (WHERE sc.side = 'event' AND sc.events > 0 AND sc.day <= s.today) AS event_max
         FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations'))
              AS t (source_table)
         CROSS JOIN settings AS s

@@ -6,14 +6,13 @@ RETURNS TABLE ("check" text, subject text, status text, observed text, threshold
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH orphans AS (
-        SELECT e.source_table, pg_catalog.count(*) AS events, pg_catalog.min(e.event_date) AS first_date,
-               pg_catalog.max(e.event_date) AS last_date
-        FROM observational.lead_events AS e
-        WHERE NOT EXISTS (SELECT FROM observational.v_source_leads AS l
-                          WHERE l.source_table = e.source_table AND l.source_pk = e.source_pk
-                            AND l.reject_reason IS NULL)
-        GROUP BY e.source_table
+    WITH orphans AS (  -- from ops.health_lead_scan(): one pass shared with the other lead-source checks
+        SELECT sc.source_table, pg_catalog.sum(sc.orphans) AS events,
+               pg_catalog.min(sc.day) FILTER (WHERE sc.orphans > 0) AS first_date,
+               pg_catalog.max(sc.day) FILTER (WHERE sc.orphans > 0) AS last_date
+        FROM ops.health_lead_scan() AS sc
+        WHERE sc.side = 'event'
+        GROUP BY sc.source_table
     )
     SELECT 'events_without_source', t.source_table,
            CASE WHEN o.events > 0 THEN 'WARN' ELSE 'OK' END,

@@ -1,7 +1,11 @@
 -- Checks of the package's own run log (ops.run_log), per job (run_pipeline, purge_history): what the
 -- package itself recorded, whatever pg_cron says (a command that swallowed its error looks succeeded
 -- to pg_cron, never here).
---   run_last_success  last succeeded run within max_age (CRIT for the pipeline, WARN for the purge)
+--   run_last_success  last succeeded run within max_age (CRIT for the pipeline, WARN for the purge).
+--                     The run taking this snapshot (status running, this backend) counts as succeeded:
+--                     every step before its snapshot did, so a run never reports itself as failing. A job
+--                     with no run logged is OK ("first run at ...") until max_age after its first
+--                     scheduled time since it was scheduled (ops.cron_job_scheduled).
 --   run_failures      consecutive failed runs since the last success (skipped runs are ignored)
 --   run_stuck         runs left 'running': by a backend that is gone (abandoned) or for longer than
 --                     health_max_run_minutes (stuck): CRIT; runs marked abandoned in the last 24 h: WARN
@@ -20,6 +24,7 @@ AS $$
     jobs AS (
         SELECT x.run_log_job AS job, x.command, x.max_age, x.late_status,
                l.last_success_at, l.last_success_run_id, l.runs,
+               CASE WHEN l.runs = 0 THEN ops.cron_next_run(x.schedule, d.scheduled_at) END AS first_run,
                (SELECT pg_catalog.count(*) FROM ops.run_log AS r
                 WHERE r.job = x.run_log_job AND r.status = 'failed'
                   AND r.run_id > COALESCE(l.last_success_run_id, 0)) AS failures,
@@ -31,10 +36,12 @@ AS $$
                 ORDER BY r.run_id DESC LIMIT 1) AS last_error
         FROM ops.health_expected_jobs() AS x
         CROSS JOIN LATERAL (
-            SELECT pg_catalog.max(r.finished_at) FILTER (WHERE r.status = 'succeeded') AS last_success_at,
-                   pg_catalog.max(r.run_id) FILTER (WHERE r.status = 'succeeded') AS last_success_run_id,
+            SELECT pg_catalog.max(COALESCE(r.finished_at, pg_catalog.now())) FILTER (WHERE r.status = 'succeeded' OR r.this_run) AS last_success_at,
+                   pg_catalog.max(r.run_id) FILTER (WHERE r.status = 'succeeded' OR r.this_run) AS last_success_run_id,
                    pg_catalog.count(*) AS runs
-            FROM ops.run_log AS r WHERE r.job = x.run_log_job) AS l
+            FROM (SELECT r.*, r.status = 'running' AND r.backend_pid = pg_catalog.pg_backend_pid() AS this_run
+                  FROM ops.run_log AS r WHERE r.job = x.run_log_job) AS r) AS l
+        LEFT JOIN ops.cron_job_scheduled AS d ON d.jobname = x.jobname AND d.schedule = x.schedule
     ),
     running AS (
         SELECT r.job, r.run_id, r.started_at, r.backend_pid,
@@ -61,14 +68,21 @@ AS $$
         GROUP BY t.job
     )
     SELECT 'run_last_success', j.job,
-           CASE WHEN j.last_success_at IS NULL OR j.last_success_at < pg_catalog.now() - j.max_age
+           CASE WHEN COALESCE(j.last_success_at, j.first_run) IS NULL
+                     OR COALESCE(j.last_success_at, j.first_run) < pg_catalog.now() - j.max_age
                 THEN j.late_status ELSE 'OK' END,
-           COALESCE(pg_catalog.date_trunc('second', pg_catalog.now() - j.last_success_at)::text || ' ago', 'never'),
+           COALESCE(pg_catalog.date_trunc('second', pg_catalog.now() - j.last_success_at)::text || ' ago',
+                    CASE WHEN j.first_run > pg_catalog.now()
+                         THEN 'first run at ' || pg_catalog.to_char(j.first_run, 'YYYY-MM-DD HH24:MI TZ') END,
+                    'never'),
            format('within %s', j.max_age),
-           CASE WHEN j.last_success_at IS NULL
+           CASE WHEN j.last_success_at IS NULL AND j.first_run IS NOT NULL
+                THEN format('no %s logged since its job was scheduled; its first scheduled time is %s', j.job, j.first_run)
+                WHEN j.last_success_at IS NULL
                 THEN format('ops.run_log has no succeeded %s (%s runs logged)', j.job, j.runs)
                 ELSE format('last succeeded %s finished %s (run_id %s)', j.job, j.last_success_at, j.last_success_run_id) END,
-           CASE WHEN j.last_success_at IS NULL OR j.last_success_at < pg_catalog.now() - j.max_age
+           CASE WHEN COALESCE(j.last_success_at, j.first_run) IS NULL
+                     OR COALESCE(j.last_success_at, j.first_run) < pg_catalog.now() - j.max_age
                 THEN j.command || ';  -- then SELECT ops.diagnose();' END,
            NULL::numeric
     FROM jobs AS j

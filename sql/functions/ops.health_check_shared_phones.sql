@@ -21,12 +21,20 @@ AS $$
         FROM canon.drivers_index AS d
         WHERE d.removed_at IS NULL
     ),
+    -- a phone on at most max_group records cannot have more persons: only the others meet the links
+    candidates AS (
+        SELECT r.phone
+        FROM records AS r CROSS JOIN settings AS s
+        WHERE r.phone IS NOT NULL
+        GROUP BY r.phone, s.max_group
+        HAVING pg_catalog.count(*) > s.max_group
+    ),
     phones AS (
         SELECT r.phone, pg_catalog.count(DISTINCT k.person_key) AS persons,
                pg_catalog.count(*) FILTER (WHERE r.is_lead) AS lead_records
         FROM records AS r
+        JOIN candidates AS c ON c.phone = r.phone
         LEFT JOIN canon.identity_links AS k ON k.source_table = r.source_table AND k.source_pk = r.source_pk
-        WHERE r.phone IS NOT NULL
         GROUP BY r.phone
     ),
     shared AS (

@@ -23,18 +23,16 @@ AS $$
                ops.get_setting('health_summary_unparseable_pct')::numeric AS bad_pct,
                ops.get_setting('health_summary_duplicate_pct')::numeric AS dup_pct
     ),
-    counts AS (
+    counts AS (  -- the window's bound as a parameter: the scan of summary_daily filters before parsing
         SELECT pg_catalog.count(*) AS total_rows,
                pg_catalog.count(*) FILTER (WHERE p.trip_date IS NULL) AS unparseable,
                pg_catalog.count(*) FILTER (WHERE p.trip_date IS NOT NULL)
                  - pg_catalog.count(DISTINCT (p.driver_id, p.trip_date)) FILTER (WHERE p.trip_date IS NOT NULL) AS duplicates,
-               pg_catalog.max(p.trip_date) FILTER (WHERE p.trip_date <= s.today) AS latest
-        FROM settings AS s
-        LEFT JOIN observational.v_summary_daily_parsed AS p
-               ON p.created_at >= (s.today - s.window_days)::timestamp
-              -- a delivery dated in the future is not fresh (check source_future_dated reports it)
-              AND p.created_at <= s.future
-        GROUP BY s.today
+               pg_catalog.max(p.trip_date) FILTER (WHERE p.trip_date <= (SELECT s.today FROM settings AS s)) AS latest
+        FROM observational.v_summary_daily_parsed AS p
+        WHERE p.created_at >= (SELECT (s.today - s.window_days)::timestamp FROM settings AS s)
+          -- a delivery dated in the future is not fresh (check source_future_dated reports it)
+          AND p.created_at <= (SELECT s.future FROM settings AS s)
     ),
     shares AS (
         SELECT c.*, 100.0 * c.unparseable / NULLIF(c.total_rows, 0) AS bad_share,

@@ -38,6 +38,7 @@ DECLARE
     v_warn bigint := 0;
     v_crit bigint := 0;
     v_counts jsonb;
+    v_scanned boolean := false;
 BEGIN
     IF p_run_id IS NULL THEN
         RAISE EXCEPTION 'record_health needs a run_id'
@@ -85,6 +86,16 @@ BEGIN
         IF v_rows IS NOT NULL THEN
             v_reused := v_reused + 1;
         ELSE
+            IF v_check.check_function IN ('events_behind', 'event_gaps', 'orphan_events') AND NOT v_scanned THEN
+                -- one scan of the lead sources for the three checks that read them. Should it fail, the
+                -- checks compute it themselves and report the error as their own CRIT row.
+                BEGIN
+                    PERFORM ops.health_lead_scan_prepare();
+                EXCEPTION WHEN OTHERS THEN
+                    RAISE NOTICE 'record_health: the shared lead-source scan failed (%), each check scans on its own', SQLSTATE;
+                END;
+                v_scanned := true;
+            END IF;
             SELECT r.check_rows, r.failed INTO v_rows, v_failed FROM ops.health_check_rows(v_check.check_function) AS r;
             v_computed := v_computed + 1;
             IF v_check.reusable AND v_check_key IS NOT NULL THEN
@@ -118,6 +129,7 @@ BEGIN
         FROM snapshot AS s;
     END LOOP;
 
+    PERFORM ops.health_lead_scan_release();
     v_counts := pg_catalog.jsonb_build_object('run_id', p_run_id, 'OK', v_ok, 'WARN', v_warn, 'CRIT', v_crit);
     IF p_cache_key IS NOT NULL THEN
         v_counts := v_counts || pg_catalog.jsonb_build_object('reused', v_reused, 'computed', v_computed);

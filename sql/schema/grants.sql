@@ -166,4 +166,5 @@ BEGIN
 END
 $cron$;
 GRANT EXECUTE ON FUNCTION ops.health(), ops.health_checks(), ops.diagnose() TO lead_attribution_reader;
+GRANT EXECUTE ON FUNCTION ops.version() TO lead_attribution_reader;
 GRANT SELECT ON ops.health_history TO lead_attribution_reader;
