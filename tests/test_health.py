@@ -46,10 +46,6 @@ def hdb(db_url):
     """db_url with the sample generator installed; tables empty before the module are emptied after it."""
     run("psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url, "-f", ROOT / "tools" / "sample_data.sql")
     with psycopg.connect(db_url, autocommit=True) as conn:
-        # On a first install sql/schema/grants.sql runs before sql/cron/jobs.sql creates pg_cron, so this
-        # grant (made by grants.sql on every later migrate) is missing from the once-migrated test database.
-        if not conn.execute("SELECT has_schema_privilege('lead_attribution_job', 'cron', 'USAGE')").fetchone()[0]:
-            conn.execute("GRANT USAGE ON SCHEMA cron TO lead_attribution_job")
         empty = []
         for (table,) in conn.execute("""
                 SELECT c.oid::regclass::text FROM pg_class AS c
@@ -62,6 +58,16 @@ def hdb(db_url):
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute(f"TRUNCATE {', '.join(empty)}")
         conn.execute("DROP SCHEMA sample CASCADE")
+
+
+def test_a_first_install_lets_the_job_role_read_its_cron_jobs(db_url):
+    """db_url was migrated once, as a first install is: pg_cron is created by the install itself, and
+    the job role must get USAGE on its schema in that same migrate (ops.cron_job_status needs it)."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM public._yoyo_migration").fetchone()[0] > 0
+        assert conn.execute("SELECT has_schema_privilege('lead_attribution_job', 'cron', 'USAGE')").fetchone()[0]
+        jobs = {r[0]: r[1] for r in conn.execute("SELECT jobname, jobid FROM ops.cron_job_status()")}
+        assert set(jobs) == {PIPELINE, PURGE} and all(jobs.values()), jobs
 
 
 def expected_hint(conn, source):
