@@ -46,10 +46,6 @@ def hdb(db_url):
     """db_url with the sample generator installed; tables empty before the module are emptied after it."""
     run("psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url, "-f", ROOT / "tools" / "sample_data.sql")
     with psycopg.connect(db_url, autocommit=True) as conn:
-        # On a first install sql/schema/grants.sql runs before sql/cron/jobs.sql creates pg_cron, so this
-        # grant (made by grants.sql on every later migrate) is missing from the once-migrated test database.
-        if not conn.execute("SELECT has_schema_privilege('lead_attribution_job', 'cron', 'USAGE')").fetchone()[0]:
-            conn.execute("GRANT USAGE ON SCHEMA cron TO lead_attribution_job")
         empty = []
         for (table,) in conn.execute("""
                 SELECT c.oid::regclass::text FROM pg_class AS c
@@ -62,6 +58,16 @@ def hdb(db_url):
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute(f"TRUNCATE {', '.join(empty)}")
         conn.execute("DROP SCHEMA sample CASCADE")
+
+
+def test_a_first_install_lets_the_job_role_read_its_cron_jobs(db_url):
+    """db_url was migrated once, as a first install is: pg_cron is created by the install itself, and
+    the job role must get USAGE on its schema in that same migrate (ops.cron_job_status needs it)."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM public._yoyo_migration").fetchone()[0] > 0
+        assert conn.execute("SELECT has_schema_privilege('lead_attribution_job', 'cron', 'USAGE')").fetchone()[0]
+        jobs = {r[0]: r[1] for r in conn.execute("SELECT jobname, jobid FROM ops.cron_job_status()")}
+        assert set(jobs) == {PIPELINE, PURGE} and all(jobs.values()), jobs
 
 
 def expected_hint(conn, source):
@@ -226,3 +232,43 @@ def test_a_run_abandoned_by_a_dead_backend_is_crit(hdb):
             assert row["hint"].startswith("CALL ops.run_pipeline();")
         finally:
             admin.execute("DELETE FROM ops.run_log WHERE run_id = %s", (run_id,))
+
+
+def test_purge_history_deletes_what_is_older_than_run_history_days(hdb):
+    """Run logs and pg_cron run details older than run_history_days are deleted by the purge job's
+    role; newer ones and an old run still marked running are kept."""
+    with psycopg.connect(hdb, autocommit=True) as conn:
+        conn.execute("UPDATE ops.settings SET value = '30' WHERE key = 'run_history_days'")
+        ids = {}
+        for name, age, status in (("old", 31, "succeeded"), ("old_failed", 45, "failed"), ("new", 29, "succeeded"),
+                                  ("old_running", 60, "running")):
+            ids[name] = conn.execute(
+                "INSERT INTO ops.run_log (job, status, started_at, finished_at) "
+                "VALUES ('t_purge_probe', %s, now() - make_interval(days => %s), now() - make_interval(days => %s)) "
+                "RETURNING run_id", (status, age, age)).fetchone()[0]
+        jobid = conn.execute("SELECT jobid FROM cron.job WHERE jobname = %s", (PURGE,)).fetchone()[0]
+        runids = {}
+        for name, age in (("old", 31), ("new", 29)):
+            runids[name] = conn.execute("""
+                INSERT INTO cron.job_run_details (jobid, runid, database, username, command, status, return_message,
+                                                  start_time, end_time)
+                SELECT jobid, nextval('cron.runid_seq'), database, username, command, 'succeeded', 'CALL',
+                       now() - make_interval(days => %s), now() - make_interval(days => %s)
+                FROM cron.job WHERE jobid = %s RETURNING runid""", (age, age, jobid)).fetchone()[0]
+        try:
+            conn.execute("SET ROLE lead_attribution_job")  # as pg_cron runs it
+            conn.execute("CALL ops.purge_history()")
+            conn.execute("RESET ROLE")
+            kept = {r[0] for r in conn.execute("SELECT run_id FROM ops.run_log WHERE job = 't_purge_probe'")}
+            assert kept == {ids["new"], ids["old_running"]}
+            kept_cron = {r[0] for r in conn.execute("SELECT runid FROM cron.job_run_details WHERE runid = ANY(%s)",
+                                                    (list(runids.values()),))}
+            assert kept_cron == {runids["new"]}
+            status, details = conn.execute("SELECT status, details FROM ops.run_log WHERE job = 'purge_history' "
+                                           "ORDER BY run_id DESC LIMIT 1").fetchone()
+            assert status == "succeeded" and details["run_log_deleted"] >= 2 and details["cron_details_deleted"] >= 1
+        finally:
+            conn.execute("RESET ROLE")
+            conn.execute("UPDATE ops.settings SET value = '90' WHERE key = 'run_history_days'")
+            conn.execute("DELETE FROM ops.run_log WHERE job = 't_purge_probe'")
+            conn.execute("DELETE FROM cron.job_run_details WHERE runid = ANY(%s)", (list(runids.values()),))

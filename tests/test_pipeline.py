@@ -1,11 +1,12 @@
 """ops.run_pipeline and populate_lead_events where COMMIT, several sessions or pg_cron are involved."""
 import threading
 import time
+from decimal import Decimal
 
 import psycopg
 import pytest
 
-from conftest import migrate
+from conftest import load_sample, migrate
 
 PIPELINE_LOCK = 7371937301
 
@@ -43,20 +44,66 @@ def pipeline_db(fresh_db):
     return url
 
 
-def test_pipeline_backfills_everything_then_has_nothing_to_do(pipeline_db):
-    with psycopg.connect(pipeline_db, autocommit=True) as conn:
+# Every table the pipeline writes, compared whole (updated_at and run_id included: an identical row
+# rewritten is a change too).
+WRITTEN = ("observational.lead_events", "observational.lead_event_rejects", "observational.lead_ledger",
+           "canon.identity_links", "canon.identity_registry", "canon.identity_unmatched",
+           "ops.cabinet_claims", "ops.cabinet_receivable", "ops.yango_payments_ledger",
+           "observational.driver_daily_trips")
+
+
+def table_digests(conn):
+    return {t: conn.execute(f"SELECT count(*), md5(string_agg(x::text, ',' ORDER BY x::text)) FROM {t} AS x").fetchone()
+            for t in WRITTEN}
+
+
+def last_pipeline_steps(conn):
+    status, details = conn.execute(
+        "SELECT status, details FROM ops.run_log WHERE job = 'run_pipeline' ORDER BY run_id DESC LIMIT 1").fetchone()
+    assert status == "succeeded", details
+    return details["steps"]
+
+
+def populate_totals(steps):
+    """Summed counts of every populate step of a run, by counter."""
+    totals = {}
+    for step in steps:
+        if step["step"].startswith("populate_lead_events("):
+            for counts in step["result"]["sources"].values():
+                for k in ("scanned", "inserted", "updated", "unchanged", "rejected"):
+                    totals[k] = totals.get(k, 0) + int(counts[k])
+    return totals
+
+
+def test_pipeline_backfills_everything_then_a_forced_rerun_changes_nothing(fresh_db):
+    """Idempotence with the work really done twice: CALL ops.run_pipeline(true) skips nothing (no fast
+    path, populate re-scans its ranges), and every table it writes comes out identical."""
+    url = fresh_db("idem")
+    migrate(url)
+    load_sample(url, scale=Decimal("0.1"))
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CALL ops.run_pipeline()")
-        assert count_events(conn) == 400
-        first = digest(conn)
-        conn.execute("CALL ops.run_pipeline()")
-        status, details = conn.execute(
-            "SELECT status, details FROM ops.run_log WHERE job = 'run_pipeline' ORDER BY run_id DESC LIMIT 1").fetchone()
-        assert status == "succeeded"
-        inserted = sum(int(v["inserted"]) + int(v["updated"])
-                       for step in details["steps"] if "sources" in step.get("result", {})
-                       for v in step["result"]["sources"].values())
-        assert inserted == 0
-        assert digest(conn) == first
+        first = last_pipeline_steps(conn)
+        done = populate_totals(first)
+        assert done["inserted"] == count_events(conn) > 200 and done["updated"] == 0, done
+        money = next(s for s in first if s["step"] == "refresh_money_chain")["result"]
+        assert money["claims"]["inserted"] > 0 and money["receivable"]["inserted"] > 0, money
+        before = table_digests(conn)
+        assert all(n > 0 for n, _ in before.values()), before
+
+        conn.execute("CALL ops.run_pipeline(true)")
+        again = last_pipeline_steps(conn)
+        assert again[0]["result"]["mode"] == "full"
+        assert not any("skipped" in s for s in again), again
+        redone = populate_totals(again)
+        assert redone["scanned"] > 0, "the forced run scanned source rows"
+        assert (redone["inserted"], redone["updated"]) == (0, 0), redone
+        assert redone["unchanged"] == redone["scanned"] - redone["rejected"], redone
+        money = next(s for s in again if s["step"] == "refresh_money_chain")["result"]
+        for part in ("claims", "receivable"):
+            assert (money[part]["inserted"], money[part]["updated"], money[part]["deleted"]) == (0, 0, 0), money
+        assert money["payments"]["ledger_rows_appended"] == 0, money
+        assert table_digests(conn) == before
 
 
 def test_late_loaded_row_with_an_old_lead_date_is_picked_up(pipeline_db):
@@ -77,21 +124,33 @@ def test_two_concurrent_populate_calls_neither_duplicate_nor_deadlock(pipeline_d
             "SELECT observational.populate_lead_events('2025-12-01', '2025-12-30')").fetchone()[0]
 
         def run_second():
+            # one day more than the first covered: a real scan, not populate's own skip path
             results["second"] = second.execute(
-                "SELECT observational.populate_lead_events('2025-12-01', '2025-12-30')").fetchone()[0]
+                "SELECT observational.populate_lead_events('2025-12-01', '2025-12-31')").fetchone()[0]
 
         t = threading.Thread(target=run_second)
         t.start()
         time.sleep(1.0)
         assert t.is_alive(), "the second call must wait for the first one's lock"
+        with psycopg.connect(pipeline_db) as observer:
+            waits_on_populate_lock = observer.execute("""
+                SELECT EXISTS (SELECT FROM pg_locks WHERE pid = %s AND NOT granted AND locktype = 'advisory'
+                                 AND ((classid::bigint << 32) | objid::bigint) = hashtext('lead_attribution.populate'))""",
+                                                      (second.info.backend_pid,)).fetchone()[0]
         first.commit()
         t.join(timeout=60)
         assert not t.is_alive()
-    firsts = sum(v["inserted"] for v in results["first"]["sources"].values())
-    seconds = sum(v["inserted"] + v["updated"] for v in results["second"]["sources"].values())
-    assert (firsts, seconds) == (400, 0)
+    assert waits_on_populate_lock, "the second call waits on populate's lock, before any work"
+    assert "skipped" not in results["second"]["ledger"], "the second call scanned its range"
+    firsts = {k: (v["inserted"], v["updated"]) for k, v in results["first"]["sources"].items()}
+    seconds = {k: (v["inserted"], v["updated"], v["unchanged"]) for k, v in results["second"]["sources"].items()}
+    assert firsts == {"module_ct_cabinet_leads": (300, 0), "module_ct_scouting_daily": (100, 0),
+                      "module_ct_migrations": (0, 0)}
+    assert seconds == {"module_ct_cabinet_leads": (0, 0, 300), "module_ct_scouting_daily": (0, 0, 100),
+                       "module_ct_migrations": (0, 0, 0)}, "the second saw every event of the first as it is"
     with psycopg.connect(pipeline_db) as conn:
-        assert count_events(conn) == 400
+        assert conn.execute("SELECT count(DISTINCT run_id) FROM observational.lead_events").fetchone()[0] == 1, \
+            "every event was written by the first call, none rewritten by the second"
 
 
 def test_overlapping_pipeline_run_is_skipped(pipeline_db):

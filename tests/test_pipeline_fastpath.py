@@ -15,6 +15,7 @@ import time
 import psycopg
 import pytest
 
+from conftest import CLUSTER, ROOT, migrate, run
 from test_pipeline import count_events, pipeline_db  # noqa: F401 (pipeline_db is a fixture)
 
 CABINET = "public.module_ct_cabinet_leads"
@@ -168,12 +169,13 @@ def test_a_raw_change_after_a_run_is_picked_up_by_the_next_one(fast_db, change):
                                 "WHERE source_pk = %s", (pk,)).fetchone()[0] == "RENOMBRADO"
         elif change == "delete":
             assert count_events(conn) == 400, "the event of a deleted source row stays (DOMAIN §4)"
+            assert conn.execute("SELECT event_date FROM observational.lead_events WHERE source_pk = %s",
+                                (pk,)).fetchone()[0] == event_date, "with its date"
             assert snapshot[("events_without_source", "module_ct_cabinet_leads")][0] == "WARN"
         else:
             assert snapshot[("events_without_source", "module_ct_scouting_daily")] == ("WARN", "100 events")
             assert snapshot[("source_freshness", "module_ct_scouting_daily")][0] == "CRIT"
     assert call_pipeline(fast_db)[0] == "skip", "and the run after that has nothing new again"
-    assert event_date.isoformat() == "2025-12-29"
 
 
 def test_package_tables_and_settings_are_inputs_too(fast_db):
@@ -233,6 +235,61 @@ def test_safety_nets_force_a_full_run(fast_db):
         conn.execute("UPDATE ops.settings SET value = '0' WHERE key = 'pipeline_full_check_minutes'")
     for _ in range(2):
         assert call_pipeline(fast_db)[:2] == ("full", "fast path off (pipeline_full_check_minutes = 0)")
+
+
+def test_restart_statistics_reset_and_code_change_force_a_full_run(fast_db):
+    """Counters restart with the server or a statistics reset, and a migrate changes the code: the
+    fingerprint cannot be compared, so the next run is full whatever the counters say."""
+    call_pipeline(fast_db)
+    assert call_pipeline(fast_db)[0] == "skip"
+
+    with psycopg.connect(fast_db, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_reset()")
+    assert call_pipeline(fast_db)[:2] == ("full", "server restarted or statistics reset")
+    assert call_pipeline(fast_db)[0] == "skip"
+
+    run(ROOT / "tools" / "pgcluster", "stop", CLUSTER)
+    run(ROOT / "tools" / "pgcluster", "start", CLUSTER)
+    assert call_pipeline(fast_db)[:2] == ("full", "server restarted or statistics reset")
+    assert call_pipeline(fast_db)[0] == "skip"
+
+    migrate(fast_db)  # the same code re-applied: views are re-created, the code digest moves
+    assert call_pipeline(fast_db)[:2] == ("full", "package code changed")
+    assert call_pipeline(fast_db)[0] == "skip"
+    with psycopg.connect(fast_db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION ops.t_code_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1'")
+    assert call_pipeline(fast_db)[:2] == ("full", "package code changed")
+    assert call_pipeline(fast_db)[0] == "skip"
+
+
+def test_a_view_or_foreign_table_as_input_makes_every_run_full(fast_db):
+    """A raw table replaced by a view or a foreign table has no change counters: the fast path cannot
+    see its changes, so it never skips while one is an input."""
+    call_pipeline(fast_db)
+    assert call_pipeline(fast_db)[0] == "skip"
+    with psycopg.connect(fast_db, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.module_ct_scouts_list RENAME TO scouts_list_data")
+        conn.execute("CREATE VIEW public.module_ct_scouts_list AS SELECT * FROM public.scouts_list_data")
+    for _ in range(2):
+        assert call_pipeline(fast_db)[:2] == ("full", "no change counters for public.module_ct_scouts_list (unsupported:v)")
+    with psycopg.connect(fast_db, autocommit=True) as conn:
+        conn.execute("DROP VIEW public.module_ct_scouts_list")
+        conn.execute("ALTER TABLE public.scouts_list_data RENAME TO module_ct_scouts_list")
+    assert call_pipeline(fast_db)[0] == "full", "the table back is a change of shape"
+    assert call_pipeline(fast_db)[0] == "skip"
+
+    with psycopg.connect(fast_db, autocommit=True) as conn:
+        columns = ", ".join(f"{name} {kind}" for name, kind in conn.execute(
+            "SELECT quote_ident(attname), format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = 'public.module_ct_scouts_list'::regclass AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY attnum"))
+        conn.execute("CREATE EXTENSION IF NOT EXISTS file_fdw")
+        conn.execute("CREATE SERVER t_files FOREIGN DATA WRAPPER file_fdw")
+        conn.execute("ALTER TABLE public.module_ct_scouts_list RENAME TO scouts_list_data")
+        conn.execute(f"CREATE FOREIGN TABLE public.module_ct_scouts_list ({columns}) SERVER t_files "
+                     "OPTIONS (filename '/dev/null', format 'csv')")
+    for _ in range(2):
+        assert call_pipeline(fast_db)[:2] == ("full", "no change counters for public.module_ct_scouts_list (unsupported:f)")
 
 
 def test_a_change_the_counters_never_see_waits_for_the_age_safety_net(fast_db):
