@@ -33,9 +33,8 @@ What is printed, and how it is counted
     a fleet migration names. Identifiers are normalized here, independently of the package's code.
   * Unmatched queue by reason.
   * Churn (with --second-run, --added, --daily or --churn for all three): how many records changed
-    person between two resolutions, over the records present in both. "partition" counts records whose
-    set of co-members changed (labels: the smallest record of the person), "person_key" those whose key
-    changed. --second-run: a second call with nothing new. --added: after sample.add_records(0.05).
+    person between two resolutions, over the records linked by the first. "partition" counts records
+    whose set of co-members (among those records) changed, "person_key" those whose key changed. --second-run: a second call with nothing new. --added: after sample.add_records(0.05).
     --daily: identity started over and the same backfill run as one call per lead date, compared with
     the one-call backfill.
   * Times: the first resolve is timed cold (fresh cluster, empty identity); then identity is started
@@ -227,18 +226,19 @@ def identifier_agree_pairs(recs):
 
 
 def partition(links, common):
-    """links: {record: person_key}. Label of each record in `common`: its person's smallest record."""
-    smallest = {}
-    for rec in sorted(common):
-        key = links.get(rec)
-        if key is not None and key not in smallest:
-            smallest[key] = rec
-    return {rec: (smallest[links[rec]] if links.get(rec) is not None else None) for rec in common}
+    """links: {record: person_key}. Each record of `common` -> the set of `common` records of its person
+    (itself alone when unlinked)."""
+    members = defaultdict(set)
+    for rec in common:
+        if links.get(rec) is not None:
+            members[links[rec]].add(rec)
+    frozen = {key: frozenset(m) for key, m in members.items()}
+    return {rec: frozen[links[rec]] if links.get(rec) is not None else frozenset((rec,)) for rec in common}
 
 
 def churn(before, after):
-    """before/after: {record: person_key}. Over the records linked in `before`: (records, partition
-    changes, person_key changes)."""
+    """before/after: {record: person_key}. Over the records linked in `before`: (records, records whose set
+    of co-members changed, records whose person_key changed)."""
     common = set(before)
     a, b = partition(before, common), partition(after, common)
     return (len(common), sum(1 for r in common if a[r] != b[r]),
