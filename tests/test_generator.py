@@ -163,3 +163,10 @@ def test_quality_tool_refuses_what_it_did_not_measure(gen_db):
         with pytest.raises(iq.NotMeasured, match="differ"):
             iq.check_counts(c)
         c.rollback()
+        second_design = iq.second_design(c)
+        c.rollback()
+    legacy = iq.legacy_decisions(gen_db)
+    if not second_design:
+        assert legacy is None, "legacy decisions reported without the second design"
+    else:
+        assert legacy == {}, "legacy decisions on a database without links"

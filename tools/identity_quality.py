@@ -311,8 +311,7 @@ def fetch(conn):
 
 def second_design(conn):
     return conn.execute("""
-        SELECT to_regproc('canon.explain_match') IS NOT NULL
-            OR EXISTS (SELECT FROM pg_proc WHERE proname = 'explain_match'
+        SELECT EXISTS (SELECT FROM pg_proc WHERE proname = 'explain_match'
                        AND pronamespace = 'canon'::regnamespace)
             OR EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'canon'
                        AND table_name = 'identity_links' AND column_name = 'match_probability')""").fetchone()[0]
@@ -323,9 +322,8 @@ def legacy_decisions(url):
     with psycopg.connect(url) as conn:
         if not second_design(conn):
             return None
-        if conn.execute("SELECT to_regproc('canon.relink_by_rule') IS NULL AND NOT EXISTS ("
-                        "SELECT FROM pg_proc WHERE proname = 'relink_by_rule' "
-                        "AND pronamespace = 'canon'::regnamespace)").fetchone()[0]:
+        if not conn.execute("SELECT EXISTS (SELECT FROM pg_proc WHERE proname = 'relink_by_rule' "
+                            "AND pronamespace = 'canon'::regnamespace)").fetchone()[0]:
             raise NotMeasured("the second design is installed without canon.relink_by_rule")
         rules = [r for (r,) in conn.execute("SELECT DISTINCT match_rule FROM canon.identity_links ORDER BY 1")
                  if LEGACY_RULES.match(r)]

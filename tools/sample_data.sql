@@ -24,14 +24,29 @@
 --   * drivers: the converted lead humans + ~300 non-lead target-park drivers (incl. homonyms) + ~1,300
 --     drivers of four other parks => ≈ 1,500 target-park and ≈ 1,600 other-park driver rows at scale 1,
 --     a bit more than half of them belonging to no lead human.
---   * households: ~2 % of persons head a household of 2-3 (relatives share the phone and the first
---     surname, have their own first name); a few "lazy" scouts type their own phone for ~12 % of their
---     registrations (one phone shared by 5-10 humans); ~0.6 % exact homonyms (same full name, other
---     human, some of them namesakes of paid cabinet humans) in the target park, plus the natural
---     collisions of a skewed name distribution.
---   * per-record noise: accents on/off, upper/Title/lower case, missing middle name or second surname,
---     one-letter typos (~3 %), extra spaces, phone written in 6 formats, garbage phones, licences with
---     dashes/spaces/lower case, 7-digit DNIs (lost leading zero), placeholder DNIs, plate formats.
+--   * households: ~2 % of persons head a household of 2-3 (≈ 5 % of persons live in one): relatives
+--     share the phone, 80 % the first surname, have their own first name, licence, DNI and car; a third
+--     of the same-sex relatives carrying the head's surname are "juniors" with the head's given name too
+--     (father and son MIGUEL DIAZ ZAPATA / MIGUEL DIAZ PEÑA on one phone; ≈ 0.7 % of persons). A few
+--     "lazy" scouts type their own phone for ~12 % of their registrations (one phone shared by 5-10
+--     humans); ~0.6 % exact homonyms (same full name, other human, some of them namesakes of paid
+--     cabinet humans) in the target park.
+--   * names far more common than others: given names and surnames are drawn Zipf-like (rank k weighs
+--     ~1/k^s, s = 0.7 for given names, 0.6 for surnames and middle names): JUAN ≈ 9.5 % of men, QUISPE
+--     ≈ 5 % of surnames, the most common surname ≈ 17x the rarest.
+--   * registrations that carry only a name: ~10 % of the humans with a cabinet lead and a scouting
+--     registration (≈ 3 % of cabinet rows) have a first cabinet lead with no phone, plate, model or
+--     colour, and are registered by a scout two days later (clamped to the window); ~6 % of scouting
+--     rows carry no phone, licence or document.
+--   * records with only some identifiers: scouting rows without phone ~15 %, without licence ~45 %,
+--     without document ~50 %; cabinet rows without plate ~15 %; drivers without phone ~3 % (another
+--     phone ~5 %), licence 3 %, document 10 %, plate 3 % (another car 5 %).
+--   * per-record noise: accents typed or not (names fully stripped on ~40-60 % of rows; on ~25 % of the
+--     others only the vowels lose theirs and Ñ keeps its tilde, "JOSE PEÑA"), upper/Title/lower case,
+--     missing middle name or second surname, one-letter typos (~3 % of lead rows, 1.5 % of drivers: a
+--     dropped letter 40 %, two letters swapped 30 %, "PERYC", one replaced 30 %), extra spaces, phone
+--     written in 6 formats, garbage phones, licences with dashes/spaces/lower case, 7-digit DNIs (lost
+--     leading zero), placeholder DNIs, plate formats.
 --   * summary_daily: one row per worked day of every target-park driver (converted leads from hire
 --     date; non-lead ones from 30 days before the window), activity classes none/low/mid/high, ~5 %
 --     ISO dates, a handful unparseable, ~1 % of days delivered twice (latest created_at is the truth).
@@ -44,8 +59,12 @@
 --
 -- Determinism: setseed(p_seed) once per call, then random() is only consumed inside ordered, materialised
 -- "draw" CTEs (one array of draws per row, rows ordered by a unique key); everything else is a pure
--- function of those draws.  Parallel query is switched off on the entry points.  Same arguments (with
--- an explicit p_end) => identical table contents.
+-- function of those draws.  The hard cases above (juniors, name-only cabinet leads, accents on some
+-- letters) draw from sample._h(seed, key), an md5 of the seed and the human, so they leave the random()
+-- stream of everything else as it was.  Parallel query is switched off on the entry points.  Same
+-- arguments (with an explicit p_end) => identical table contents.  A seed outside [-1, 1] (setseed's
+-- range; e.g. the integer seeds 1, 2, 3 of tools/identity_quality) is mapped into it by a hash.
+-- tests/test_generator.py checks determinism and these proportions.
 -- =====================================================================================================
 
 CREATE SCHEMA IF NOT EXISTS sample;
