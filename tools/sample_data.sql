@@ -24,14 +24,29 @@
 --   * drivers: the converted lead humans + ~300 non-lead target-park drivers (incl. homonyms) + ~1,300
 --     drivers of four other parks => ≈ 1,500 target-park and ≈ 1,600 other-park driver rows at scale 1,
 --     a bit more than half of them belonging to no lead human.
---   * households: ~2 % of persons head a household of 2-3 (relatives share the phone and the first
---     surname, have their own first name); a few "lazy" scouts type their own phone for ~12 % of their
---     registrations (one phone shared by 5-10 humans); ~0.6 % exact homonyms (same full name, other
---     human, some of them namesakes of paid cabinet humans) in the target park, plus the natural
---     collisions of a skewed name distribution.
---   * per-record noise: accents on/off, upper/Title/lower case, missing middle name or second surname,
---     one-letter typos (~3 %), extra spaces, phone written in 6 formats, garbage phones, licences with
---     dashes/spaces/lower case, 7-digit DNIs (lost leading zero), placeholder DNIs, plate formats.
+--   * households: ~2 % of persons head a household of 2-3 (≈ 5 % of persons live in one): relatives
+--     share the phone, 80 % the first surname, have their own first name, licence, DNI and car; a third
+--     of the same-sex relatives carrying the head's surname are "juniors" with the head's given name too
+--     (father and son MIGUEL DIAZ ZAPATA / MIGUEL DIAZ PEÑA on one phone; ≈ 0.7 % of persons). A few
+--     "lazy" scouts type their own phone for ~12 % of their registrations (one phone shared by 5-10
+--     humans); ~0.6 % exact homonyms (same full name, other human, some of them namesakes of paid
+--     cabinet humans) in the target park.
+--   * names far more common than others: given names and surnames are drawn Zipf-like (rank k weighs
+--     ~1/k^s, s = 0.7 for given names, 0.6 for surnames and middle names): JUAN ≈ 9.5 % of men, QUISPE
+--     ≈ 5 % of surnames, the most common surname ≈ 17x the rarest.
+--   * registrations that carry only a name: ~10 % of the humans with a cabinet lead and a scouting
+--     registration (≈ 3 % of cabinet rows) have a first cabinet lead with no phone, plate, model or
+--     colour, and are registered by a scout two days later (clamped to the window); ~6 % of scouting
+--     rows carry no phone, licence or document.
+--   * records with only some identifiers: scouting rows without phone ~15 %, without licence ~45 %,
+--     without document ~50 %; cabinet rows without plate ~15 %; drivers without phone ~3 % (another
+--     phone ~5 %), licence 3 %, document 10 %, plate 3 % (another car 5 %).
+--   * per-record noise: accents typed or not (names fully stripped on ~40-60 % of rows; on ~25 % of the
+--     others only the vowels lose theirs and Ñ keeps its tilde, "JOSE PEÑA"), upper/Title/lower case,
+--     missing middle name or second surname, one-letter typos (~3 % of lead rows, 1.5 % of drivers: a
+--     dropped letter 40 %, two letters swapped 30 %, "PERYC", one replaced 30 %), extra spaces, phone
+--     written in 6 formats, garbage phones, licences with dashes/spaces/lower case, 7-digit DNIs (lost
+--     leading zero), placeholder DNIs, plate formats.
 --   * summary_daily: one row per worked day of every target-park driver (converted leads from hire
 --     date; non-lead ones from 30 days before the window), activity classes none/low/mid/high, ~5 %
 --     ISO dates, a handful unparseable, ~1 % of days delivered twice (latest created_at is the truth).
@@ -44,8 +59,12 @@
 --
 -- Determinism: setseed(p_seed) once per call, then random() is only consumed inside ordered, materialised
 -- "draw" CTEs (one array of draws per row, rows ordered by a unique key); everything else is a pure
--- function of those draws.  Parallel query is switched off on the entry points.  Same arguments (with
--- an explicit p_end) => identical table contents.
+-- function of those draws.  The hard cases above (juniors, name-only cabinet leads, accents on some
+-- letters) draw from sample._h(seed, key), an md5 of the seed and the human, so they leave the random()
+-- stream of everything else as it was.  Parallel query is switched off on the entry points.  Same
+-- arguments (with an explicit p_end) => identical table contents.  A seed outside [-1, 1] (setseed's
+-- range; e.g. the integer seeds 1, 2, 3 of tools/identity_quality) is mapped into it by a hash.
+-- tests/test_generator.py checks determinism and these proportions.
 -- =====================================================================================================
 
 CREATE SCHEMA IF NOT EXISTS sample;
@@ -93,6 +112,9 @@ CREATE UNLOGGED TABLE IF NOT EXISTS sample.person (
     conv     boolean NOT NULL DEFAULT false, hire date,           -- target-park driver?
     xpark    boolean NOT NULL DEFAULT false, xpark_no integer, xhire date, xfire date   -- other-park row
 );
+-- hard cases (see the header): relative carrying the head's given name; cabinet lead with only a name
+ALTER TABLE sample.person ADD COLUMN IF NOT EXISTS junior boolean NOT NULL DEFAULT false,
+                          ADD COLUMN IF NOT EXISTS c_name_only boolean NOT NULL DEFAULT false;
 
 CREATE UNLOGGED TABLE IF NOT EXISTS sample.scout (
     scout_id integer PRIMARY KEY, name text, phone text, lazy boolean, is_active boolean
@@ -174,11 +196,35 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT a[1 + floor(u * cardinality(a)
 CREATE OR REPLACE FUNCTION sample._pickz(a text[], u double precision, pw double precision) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT a[1 + floor(power(u, pw) * cardinality(a))::int] $$;
 
+-- Zipf-like pick: rank k has weight ~ 1/k^s (continuous inverse CDF over ranks 1..n+1, 0 < s)
+CREATE OR REPLACE FUNCTION sample._zipf(a text[], u double precision, s double precision) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT a[least(cardinality(a), floor(CASE WHEN s = 1 THEN power(cardinality(a) + 1.0, u)
+                                          ELSE power(1 + u * (power(cardinality(a) + 1.0, 1 - s) - 1), 1 / (1 - s))
+                                     END)::int)]
+$$;
+
+-- hash draw in [0,1): a pure function of (seed, key). The hard cases draw from it so that the random()
+-- stream of the rest of the generator (and so the data every other draw makes) is left as it was.
+CREATE OR REPLACE FUNCTION sample._h(p_seed double precision, p_key text) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT ('x' || left(md5(p_seed::text || '|hard|' || p_key), 13))::bit(52)::bigint / 4503599627370496.0 $$;
+
+-- setseed() takes [-1, 1]; any other seed (e.g. the integer seeds 2, 3 of tools/identity_quality) is
+-- mapped into that range by a hash of its text, so every seed is valid and seeds in [-1, 1] keep
+-- their meaning
+CREATE OR REPLACE FUNCTION sample._seed(p_seed double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT CASE WHEN p_seed BETWEEN -1 AND 1 THEN p_seed ELSE hashtext('seed|' || p_seed::text) / 2147483648.0 END $$;
+
 CREATE OR REPLACE FUNCTION sample._clamp(d date, lo date, hi date) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT least(greatest(d, lo), hi) $$;
 
 CREATE OR REPLACE FUNCTION sample._deacc(s text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT translate(s, 'ÁÉÍÓÚÜÑáéíóúüñ', 'AEIOUUNaeiouun') $$;
+-- accents typed on some letters only (when p_on): the vowels lose theirs, Ñ keeps its tilde ("JOSE PEÑA")
+CREATE OR REPLACE FUNCTION sample._vstrip(s text, p_on boolean) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT CASE WHEN p_on THEN translate(s, 'ÁÉÍÓÚÜáéíóúü', 'AEIOUUaeiouu') ELSE s END $$;
 
 -- locale-independent case changes (also correct under the "C" collation)
 CREATE OR REPLACE FUNCTION sample._up(s text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
@@ -390,13 +436,13 @@ BEGIN
         SELECT pid,
                CASE WHEN u[1] < p_lead THEN 'lead' WHEN u[1] < p_lead + p_old THEN 'tgt_old' ELSE 'other' END AS role,
                CASE WHEN u[2] < 0.87 THEN 'M' ELSE 'F' END AS sex,
-               CASE WHEN u[2] < 0.87 THEN sample._pickz(sample._male(), u[3], 1.5)
-                    ELSE sample._pickz(sample._female(), u[3], 1.4) END AS fn,
+               CASE WHEN u[2] < 0.87 THEN sample._zipf(sample._male(), u[3], 0.7)
+                    ELSE sample._zipf(sample._female(), u[3], 0.7) END AS fn,
                CASE WHEN u[4] >= 0.55 THEN NULL
-                    WHEN u[2] < 0.87 THEN sample._pickz(sample._male(), u[5], 1.3)
-                    ELSE sample._pickz(sample._female(), u[5], 1.3) END AS mn,
-               sample._pickz(sample._surnames(), u[6], 1.6) AS s1,
-               sample._pickz(sample._surnames(), u[7], 1.6) AS s2,
+                    WHEN u[2] < 0.87 THEN sample._zipf(sample._male(), u[5], 0.6)
+                    ELSE sample._zipf(sample._female(), u[5], 0.6) END AS mn,
+               sample._zipf(sample._surnames(), u[6], 0.6) AS s1,
+               sample._zipf(sample._surnames(), u[7], 0.6) AS s2,
                sample._phone_of(pid, v.off_phone) AS phone,
                sample._phone_of(pid + 40000000, v.off_phone) AS phone2,
                sample._dni_of(pid, v.off_dni) AS dni,
@@ -415,17 +461,25 @@ BEGIN
     --    head's phone and have another first name; 80 % carry the head's first surname (children,
     --    siblings: most also the second one), 20 % are spouses with their own two surnames (in Peru a
     --    wife keeps her surnames)
+    --    Juniors: a third of the same-sex relatives who carry the head's first surname also carry the
+    --    head's given name (father and son "MIGUEL DIAZ ZAPATA" / "MIGUEL DIAZ PEÑA": the second surname
+    --    is the junior's own, his mother's); their own middle name, licence, DNI and car.
     UPDATE sample.person r
        SET s1 = CASE WHEN r.hh_u < 0.8 THEN h.s1 ELSE r.s1 END,
-           s2 = CASE WHEN r.hh_u < 0.55 THEN h.s2 ELSE r.s2 END,
-           fn = CASE WHEN r.fn <> h.fn THEN r.fn
+           s2 = CASE WHEN h.jr THEN CASE WHEN r.s2 <> h.s2 THEN r.s2 WHEN h.s2 = 'PEÑA' THEN 'ZAPATA' ELSE 'PEÑA' END
+                     WHEN r.hh_u < 0.55 THEN h.s2 ELSE r.s2 END,
+           fn = CASE WHEN h.jr THEN h.fn
+                     WHEN r.fn <> h.fn THEN r.fn
                      WHEN r.sex = 'M' THEN CASE WHEN h.fn = 'LUIS' THEN 'JORGE' ELSE 'LUIS' END
                      ELSE CASE WHEN h.fn = 'ROSA' THEN 'ANA' ELSE 'ROSA' END END,
-           mn = CASE WHEN r.mn IS NOT DISTINCT FROM h.mn THEN NULL ELSE r.mn END,
+           mn = CASE WHEN r.mn IS NOT DISTINCT FROM h.mn OR (h.jr AND r.mn = h.fn) THEN NULL ELSE r.mn END,
            phone = h.phone,
-           head = h.pid
-      FROM (SELECT hh.*, hh.pid + k AS rpid
+           head = h.pid,
+           junior = h.jr
+      FROM (SELECT hh.pid, hh.fn, hh.mn, hh.s1, hh.s2, hh.phone, hh.pid + k AS rpid,
+                   rr.sex = hh.sex AND rr.hh_u < 0.8 AND sample._h(v.seed, 'junior|' || rr.pid) < 0.33 AS jr
               FROM sample.person hh CROSS JOIN generate_series(1, 2) k
+              JOIN sample.person rr ON rr.pid = hh.pid + k
               WHERE hh.batch = p_batch AND (hh.pid - v_first) % 3 = 0 AND hh.hh_u < 0.06
                 AND (k = 1 OR hh.hh_u < 0.03)) h
      WHERE r.pid = h.rpid;
@@ -455,7 +509,9 @@ BEGIN
     ), c AS MATERIALIZED (
         SELECT b.*,
                CASE WHEN has_c THEN d0 END AS c_date,
-               CASE WHEN has_s THEN sample._clamp(CASE WHEN has_c THEN d0 - 5 + floor(u[6] * 16)::int ELSE d0 END,
+               CASE WHEN has_s THEN sample._clamp(CASE WHEN has_c AND sample._h(v.seed, 'cname|' || pid) < 0.10
+                                                       THEN d0 + 2              -- name-only cabinet lead
+                                                       WHEN has_c THEN d0 - 5 + floor(u[6] * 16)::int ELSE d0 END,
                                                   p_lo, p_hi) END AS s_date
         FROM b
     ), e AS MATERIALIZED (
@@ -482,6 +538,7 @@ BEGIN
            n_s = CASE WHEN f.has_s THEN 1 + (f.u[3] < 0.12)::int ELSE 0 END,
            n_m = CASE WHEN f.has_m THEN 1 + (f.u[4] < 0.02)::int ELSE 0 END,
            c_date = f.c_date, s_date = f.s_date, m_date = f.m_date,
+           c_name_only = f.has_c AND f.has_s AND sample._h(v.seed, 'cname|' || f.pid) < 0.10,
            scout_s = CASE WHEN f.has_s THEN f.scout_s END,
            scout_s2 = CASE WHEN NOT f.has_s THEN NULL
                            WHEN f.u[10] < 0.4 THEN f.scout_s                       -- same scout twice
@@ -701,7 +758,7 @@ BEGIN
                     random(), random(), random(), random(), random(), random(), random(), random(),
                     random(), random(), random(), random(), random(), random()] AS u
         FROM (SELECT p.pid, k, p.fn, p.mn, p.s1, p.s2, p.phone, p.phone2, p.plate, p.car, p.color, p.conv,
-                     p.c_date
+                     p.c_date, p.c_name_only AND k = 1 AS name_only
               FROM sample.person p CROSS JOIN LATERAL generate_series(1, p.n_c) k
               WHERE p.batch = p_batch AND p.has_c
               ORDER BY p.pid, k) s
@@ -712,15 +769,17 @@ BEGIN
                     WHEN u[3] > 0.90 THEN floor(u[4] * 86400)::int
                     ELSE 6 * 3600 + floor(u[4] * 64440)::int END AS secs,
                sample._case_of(u[6], 0.5, 0.35) AS cs,
-               u[7] < 0.6 AS strip
+               u[7] < 0.6 AS strip,
+               sample._h(v.seed, 'cacc|' || pid || '|' || k) < 0.25 AS vstrip    -- accents on Ñ only
         FROM d
     ), y AS (
         SELECT x.*,
                ld + secs * interval '1 second' AS lts,
-               sample._style(CASE WHEN mn IS NOT NULL AND u[8] >= 0.6 AND u[8] < 0.8 THEN fn || ' ' || mn ELSE fn END,
-                             strip, cs) AS f0,
-               CASE WHEN u[8] < 0.6 THEN sample._style(mn, strip, cs) END AS m0,
-               sample._style(s1 || CASE WHEN u[9] < 0.10 THEN '' ELSE ' ' || s2 END, strip, cs) AS l0
+               sample._style(sample._vstrip(CASE WHEN mn IS NOT NULL AND u[8] >= 0.6 AND u[8] < 0.8
+                                                 THEN fn || ' ' || mn ELSE fn END, vstrip), strip, cs) AS f0,
+               CASE WHEN u[8] < 0.6 THEN sample._style(sample._vstrip(mn, vstrip), strip, cs) END AS m0,
+               sample._style(sample._vstrip(s1 || CASE WHEN u[9] < 0.10 THEN '' ELSE ' ' || s2 END, vstrip),
+                             strip, cs) AS l0
         FROM x
     )
     INSERT INTO _sd_cab (id, pid, k, blank, external_id, lead_created_at, first_name, middle_name, last_name,
@@ -736,14 +795,15 @@ BEGIN
            CASE WHEN u[10] < 0.03 AND u[11] >= 0.4 AND u[11] < 0.5 THEN sample._typo(m0, u[12], u[13], u[14]) ELSE m0 END,
            sample._spaces(CASE WHEN u[10] < 0.03 AND u[11] >= 0.5 THEN sample._typo(l0, u[12], u[13], u[14]) ELSE l0 END,
                           CASE WHEN u[15] >= 0.02 AND u[15] < 0.04 THEN u[16] END),
-           CASE WHEN u[17] < 0.93 THEN sample._fmt_phone(phone, u[18])
+           CASE WHEN name_only THEN NULL
+                WHEN u[17] < 0.93 THEN sample._fmt_phone(phone, u[18])
                 WHEN u[17] < 0.96 THEN sample._fmt_phone(phone2, u[18])
                 WHEN u[17] < 0.98 THEN sample._junk_phone(phone, u[18])
                 WHEN u[18] < 0.5 THEN '' END,
-           CASE WHEN u[19] < 0.85 THEN sample._fmt_plate(plate, u[20]) END,
-           CASE WHEN u[19] < 0.87 THEN sample._style(replace((sample._cars())[car], '|', ' '), false,
+           CASE WHEN u[19] < 0.85 AND NOT name_only THEN sample._fmt_plate(plate, u[20]) END,
+           CASE WHEN u[19] < 0.87 AND NOT name_only THEN sample._style(replace((sample._cars())[car], '|', ' '), false,
                                                      sample._case_of(u[21], 0.6, 0.3)) END,
-           CASE WHEN u[19] < 0.90 THEN sample._style((sample._colors())[color], false,
+           CASE WHEN u[19] < 0.90 AND NOT name_only THEN sample._style((sample._colors())[color], false,
                                                      sample._case_of(u[21], 0.3, 0.6)) END,
            CASE WHEN u[22] < 0.90 THEN 'Lima' WHEN u[22] < 0.95 THEN 'LIMA' WHEN u[22] < 0.98 THEN 'Callao' END,
            CASE WHEN u[22] < 0.97 THEN 'Lima' END,
@@ -823,12 +883,13 @@ BEGIN
     ), x AS (
         SELECT d.*, sc.lazy, sc.phone AS scout_phone,
                CASE WHEN k = 1 THEN s_date ELSE sample._clamp(s_date + floor(u[1] * 7)::int, p_lo, v.p_end) END AS rd,
-               sample._style(
+               sample._style(sample._vstrip(
                    CASE WHEN u[4] < 0.2
                         THEN s1 || CASE WHEN u[6] < 0.15 THEN '' ELSE ' ' || s2 END || ' ' || fn
                              || CASE WHEN u[5] < 0.5 THEN coalesce(' ' || mn, '') ELSE '' END
                         ELSE fn || CASE WHEN u[5] < 0.5 THEN coalesce(' ' || mn, '') ELSE '' END
                              || ' ' || s1 || CASE WHEN u[6] < 0.15 THEN '' ELSE ' ' || s2 END END,
+                   sample._h(v.seed, 'sacc|' || pid || '|' || k) < 0.25),
                    u[8] < 0.5, sample._case_of(u[7], 0.7, 0.2)) AS nm,
                u[15] < 0.06 AS name_only
         FROM d JOIN sample.scout sc USING (scout_id)
@@ -1053,7 +1114,7 @@ BEGIN
              public.module_ct_scouts_list, sample.truth, sample.params, sample.person, sample.scout,
              sample.driver, sample.day;
 
-    PERFORM setseed(p_seed);
+    PERFORM setseed(sample._seed(p_seed));
     INSERT INTO sample.params (scale, seed, p_end, p_days, ws, target_park, off_phone, off_dni, off_plate, n_scouts)
     SELECT p_scale, p_seed, v_end, p_days, v_ws, '08e20910d81d42658d4334d3f6d10ac0',
            floor(u[1] * 100000000)::bigint, floor(u[2] * 100000000)::bigint, floor(u[3] * 33696000)::bigint,
@@ -1097,7 +1158,7 @@ BEGIN
     IF NOT FOUND THEN RAISE EXCEPTION 'run sample.generate() first'; END IF;
     v_before := sample._counts();
 
-    PERFORM setseed(p_seed);
+    PERFORM setseed(sample._seed(p_seed));
     SELECT max(batch) + 1 INTO v_batch FROM sample.person;
     v_n := greatest(1, round(p_fraction * (SELECT count(*) FROM sample.person WHERE role = 'lead')))::int;
     v_lo := greatest(v.ws, v.p_end - 13);         -- new data = recent registrations
