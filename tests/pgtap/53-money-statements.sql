@@ -10,7 +10,7 @@
 -- Scout 990053: U registered 2027-03-08, 5 trips 03-09: three lines, connection S/ 0 + M1 20 + M5 25 = S/ 45,
 --   payable_date 03-15 (ISO week 2027-W11).
 BEGIN;
-SELECT plan(34);
+SELECT plan(35);
 
 CREATE TEMP TABLE t_person (tag text PRIMARY KEY, person_key uuid NOT NULL) ON COMMIT DROP;
 INSERT INTO t_person VALUES
@@ -226,6 +226,7 @@ SELECT throws_ok($$UPDATE ops.scout_payouts SET amount = 1 WHERE scout_id = 9900
                  'a recorded payout cannot be updated');
 SELECT throws_ok($$DELETE FROM ops.scout_payouts WHERE scout_id = 990053$$, '42501', NULL,
                  'nor deleted');
+SELECT throws_ok($$TRUNCATE ops.scout_payouts$$, '42501', NULL, 'nor truncated');
 SELECT throws_ok($$SELECT ops.record_scout_payout(990053, '2027-W11', -100.00, 'too much')$$, '22023', NULL,
                  'a reversal above what was paid that week is refused');
 SELECT throws_ok($$SELECT ops.record_scout_payout(990053, '2027-W11', 0, 'nothing')$$, '22023', NULL,
