@@ -1,4 +1,4 @@
-"""Money chain benchmark (issue 5), on a throwaway cluster (tools/pgcluster, name "benchmoney").
+"""Money chain benchmark, on a throwaway cluster (tools/pgcluster, name "benchmoney").
 
   load      tools/sample_data.sql: sample.generate(scale), lead dates up to 2026-01-07
   events    observational.populate_lead_events over the whole lead range; when it fails the benchmark
