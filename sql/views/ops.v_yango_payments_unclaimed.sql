@@ -21,9 +21,9 @@ SELECT p.ledger_id, p.payment_id, p.milestone_value, p.pay_date,
           AND p.pay_date BETWEEN r.valid_from AND COALESCE(r.valid_to, p.pay_date)
         ORDER BY r.valid_from DESC LIMIT 1) AS amount
 FROM ops.v_yango_payments_current AS p
-WHERE p.match_status <> 'matched'
-   OR p.person_key IS NULL
-   OR NOT EXISTS (SELECT FROM ops.cabinet_claims AS c
+-- a payment not 'matched' carries no person_key (ops.ingest_cabinet_payments), so the one anti-join
+-- (an index probe per payment line) also keeps every unidentified payment
+WHERE NOT EXISTS (SELECT FROM ops.cabinet_claims AS c
                   WHERE c.person_key = p.person_key AND c.milestone_value = p.milestone_value);
 
 COMMENT ON VIEW ops.v_yango_payments_unclaimed IS 'ops.v_yango_payments_unclaimed: current Yango payment lines matching no claim, with the reason and the rule amount of their pay date';
