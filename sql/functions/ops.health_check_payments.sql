@@ -1,7 +1,9 @@
--- Check payments_unmatched: current Yango payments (ops.v_yango_payments_current) that identify no
--- driver, or several: money received that no claim can be reconciled with. WARN when their share of
--- current payments exceeds health_unmatched_payments_pct %, CRIT at 2x; amount_pen = their milestones
--- at the partner rule amounts of their pay date.
+-- Check payments_unmatched: current Yango payments that reconcile with no claim
+-- (ops.v_yango_payments_unclaimed: they name no driver or several, their driver belongs to no person,
+-- or their person has no cabinet lead): money received that no claim explains. WARN when their share of
+-- current payments exceeds health_unmatched_payments_pct %, or their amount (milestones at the partner
+-- rule amounts of the pay date) reaches health_payments_unmatched_warn_pen soles; CRIT at 2x either.
+-- observed = the hint query's totals (its payments and amount summed over its rows).
 CREATE OR REPLACE FUNCTION ops.health_check_payments()
 RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,
                hint text, amount_pen numeric)
@@ -9,36 +11,36 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH settings AS (
-        SELECT ops.get_setting('health_unmatched_payments_pct')::numeric AS pct
+        SELECT ops.get_setting('health_unmatched_payments_pct')::numeric AS pct,
+               ops.get_setting('health_payments_unmatched_warn_pen')::numeric AS warn_pen
     ),
-    current AS (
-        SELECT p.payment_id, p.match_status, p.pay_date,
-               (SELECT r.amount FROM ops.payment_rules AS r
-                WHERE r.scope = 'partner' AND r.origin = 'cabinet' AND r.milestone_type = 'trips'
-                  AND r.milestone_value = p.milestone_value AND r.is_active
-                  AND p.pay_date BETWEEN r.valid_from AND COALESCE(r.valid_to, p.pay_date)
-                ORDER BY r.valid_from DESC LIMIT 1) AS amount
-        FROM ops.v_yango_payments_current AS p
+    unclaimed AS (
+        SELECT pg_catalog.count(DISTINCT u.payment_id) AS payments,
+               COALESCE(pg_catalog.sum(u.amount), 0) AS amount,
+               pg_catalog.min(u.pay_date) AS oldest,
+               pg_catalog.string_agg(DISTINCT u.reason, ', ' ORDER BY u.reason) AS reasons
+        FROM ops.v_yango_payments_unclaimed AS u
     ),
     counts AS (
-        SELECT pg_catalog.count(DISTINCT c.payment_id) AS payments,
-               pg_catalog.count(DISTINCT c.payment_id) FILTER (WHERE c.match_status = 'unmatched') AS unmatched,
-               pg_catalog.count(DISTINCT c.payment_id) FILTER (WHERE c.match_status = 'ambiguous') AS ambiguous,
-               pg_catalog.sum(c.amount) FILTER (WHERE c.match_status <> 'matched') AS amount,
-               pg_catalog.min(c.pay_date) FILTER (WHERE c.match_status <> 'matched') AS oldest
-        FROM current AS c
+        SELECT (SELECT pg_catalog.count(DISTINCT p.payment_id) FROM ops.v_yango_payments_current AS p) AS total,
+               u.payments, u.amount, u.oldest, u.reasons
+        FROM unclaimed AS u
     )
     SELECT 'payments_unmatched', 'module_ct_cabinet_payments',
-           ops.health_status(100.0 * (x.unmatched + x.ambiguous) / GREATEST(x.payments, 1), s.pct, 2 * s.pct, true),
-           format('%s of %s payments (%s %%)', x.unmatched + x.ambiguous, x.payments,
-                  pg_catalog.round(100.0 * (x.unmatched + x.ambiguous) / GREATEST(x.payments, 1), 1)),
-           format('WARN over %s %%, CRIT over %s %%', s.pct, 2 * s.pct),
-           CASE WHEN x.unmatched + x.ambiguous = 0 THEN 'every current Yango payment identifies one driver'
-                ELSE format('%s payments match no driver and %s several, paid since %s: %s received that no claim reconciles',
-                            x.unmatched, x.ambiguous, x.oldest, COALESCE(ops.health_pen(x.amount), 'an unknown amount')) END,
-           CASE WHEN x.unmatched + x.ambiguous > 0
-                THEN 'SELECT payment_id, pay_date, milestone_value, match_status FROM ops.v_yango_payments_current WHERE match_status <> ''matched'' ORDER BY pay_date LIMIT 50;' END,
-           x.amount
-    FROM counts AS x CROSS JOIN settings AS s;
+           CASE WHEN 'CRIT' IN (r.status, a.status) THEN 'CRIT' WHEN 'WARN' IN (r.status, a.status) THEN 'WARN'
+                ELSE 'OK' END,
+           format('%s of %s payments (%s %%), %s', x.payments, x.total,
+                  pg_catalog.round(100.0 * x.payments / GREATEST(x.total, 1), 1), ops.health_pen(x.amount)),
+           format('WARN over %s %% or from %s, CRIT over %s %% or from %s', s.pct, ops.health_pen(s.warn_pen),
+                  2 * s.pct, ops.health_pen(2 * s.warn_pen)),
+           CASE WHEN x.payments = 0 THEN 'every current Yango payment reconciles with a claim'
+                ELSE format('payments since %s that no claim reconciles (%s): %s received', x.oldest, x.reasons,
+                            ops.health_pen(x.amount)) END,
+           'SELECT reason, count(DISTINCT payment_id) AS payments, sum(amount) AS amount FROM ops.v_yango_payments_unclaimed GROUP BY reason ORDER BY reason;',
+           NULLIF(x.amount, 0)
+    FROM counts AS x
+    CROSS JOIN settings AS s
+    CROSS JOIN LATERAL (SELECT ops.health_status(100.0 * x.payments / GREATEST(x.total, 1), s.pct, 2 * s.pct, true) AS status) AS r
+    CROSS JOIN LATERAL (SELECT ops.health_status(x.amount, s.warn_pen, 2 * s.warn_pen) AS status) AS a;
 $$;
-COMMENT ON FUNCTION ops.health_check_payments() IS 'ops.health_check_payments() -> health row: current Yango payments matching no driver or several, and their amount (check payments_unmatched)';
+COMMENT ON FUNCTION ops.health_check_payments() IS 'ops.health_check_payments() -> health row: current Yango payments no claim reconciles, and their amount, against relative and absolute thresholds (check payments_unmatched)';

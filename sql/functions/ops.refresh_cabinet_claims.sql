@@ -1,10 +1,12 @@
--- Recompute the claims on Yango (DOMAIN §8): one per (cabinet person, milestone) reached within the
--- partner rule's window with a driver (amount from ops.payment_rules via v_payment_calculation), and one
--- per milestone Yango paid (current ledger, person identified) without it being reached. Status:
--- 'expected' (reached, not paid), 'paid' (reached and paid), 'PAID_MISAPPLIED' (paid on a milestone not
--- reached while another reached milestone is unpaid), 'PAID_WITHOUT_ACHIEVEMENT' (paid, not reached,
--- nothing reached is unpaid). due_date = lead_date + 14. Unchanged claims are not touched; claims no
--- longer supported by an achievement or a payment are removed.
+-- Recompute the claims on Yango (docs/money.md): the one place a milestone's expected and paid amounts
+-- and its status are computed; every money view, statement and health check reads them. One claim per
+-- (cabinet person, milestone) reached within the partner rule's window with a driver (amount from
+-- ops.payment_rules via v_payment_calculation), and one per milestone Yango paid (current ledger, person
+-- identified) without it being reached. Status: 'expected' (reached, not paid), 'paid' (reached and
+-- paid), 'PAID_MISAPPLIED' (paid on a milestone not reached while another reached milestone is unpaid),
+-- 'PAID_WITHOUT_ACHIEVEMENT' (paid, not reached, nothing reached is unpaid). due_date = lead_date + 14;
+-- iso_week = the ISO week of lead_date. Unchanged claims are not touched; claims no longer supported by
+-- an achievement or a payment are removed.
 -- p_persons: recompute only these persons' claims (the incremental refresh of ops.refresh_money_chain:
 -- one indexed look-up per person); NULL: every person, set-based.
 CREATE OR REPLACE FUNCTION ops.refresh_cabinet_claims(p_persons uuid[])
@@ -77,6 +79,7 @@ BEGIN
                     ELSE COALESCE(a.rule_amount, r.amount, 0) END::numeric(12, 2) AS paid_amount,
                COALESCE(a.currency, r.currency, 'PEN') AS currency,
                cab.lead_date + 14 AS due_date,
+               pg_catalog.to_char(cab.lead_date, 'IYYY-"W"IW') AS iso_week,
                CASE WHEN a.person_key IS NOT NULL AND p.person_key IS NULL THEN 'expected'
                     WHEN a.person_key IS NOT NULL THEN 'paid'
                     WHEN u.milestones IS NOT NULL THEN 'PAID_MISAPPLIED'
@@ -114,10 +117,10 @@ BEGIN
         INSERT INTO ops.cabinet_claims AS c
             (person_key, milestone_value, lead_source_pk, lead_date, driver_id, rule_id, achieved_date,
              expected_amount, paid_amount, currency, due_date, status, status_detail, payment_count,
-             first_pay_date)
+             first_pay_date, iso_week)
         SELECT d.person_key, d.milestone_value, d.lead_source_pk, d.lead_date, d.driver_id, d.rule_id,
                d.achieved_date, d.expected_amount, d.paid_amount, d.currency, d.due_date, d.status,
-               d.status_detail, d.payment_count, d.first_pay_date
+               d.status_detail, d.payment_count, d.first_pay_date, d.iso_week
         FROM desired AS d
         ON CONFLICT (person_key, milestone_value) DO UPDATE
             SET lead_source_pk = EXCLUDED.lead_source_pk, lead_date = EXCLUDED.lead_date,
@@ -126,15 +129,16 @@ BEGIN
                 paid_amount = EXCLUDED.paid_amount, currency = EXCLUDED.currency,
                 due_date = EXCLUDED.due_date, status = EXCLUDED.status,
                 status_detail = EXCLUDED.status_detail, payment_count = EXCLUDED.payment_count,
-                first_pay_date = EXCLUDED.first_pay_date, updated_at = pg_catalog.now()
+                first_pay_date = EXCLUDED.first_pay_date, iso_week = EXCLUDED.iso_week,
+                updated_at = pg_catalog.now()
             WHERE (c.lead_source_pk, c.lead_date, c.driver_id, c.rule_id, c.achieved_date,
                    c.expected_amount, c.paid_amount, c.currency, c.due_date, c.status, c.status_detail,
-                   c.payment_count, c.first_pay_date)
+                   c.payment_count, c.first_pay_date, c.iso_week)
                   IS DISTINCT FROM
                   (EXCLUDED.lead_source_pk, EXCLUDED.lead_date, EXCLUDED.driver_id, EXCLUDED.rule_id,
                    EXCLUDED.achieved_date, EXCLUDED.expected_amount, EXCLUDED.paid_amount,
                    EXCLUDED.currency, EXCLUDED.due_date, EXCLUDED.status, EXCLUDED.status_detail,
-                   EXCLUDED.payment_count, EXCLUDED.first_pay_date)
+                   EXCLUDED.payment_count, EXCLUDED.first_pay_date, EXCLUDED.iso_week)
         RETURNING (c.xmax = 0) AS inserted
     ),
     deleted AS (

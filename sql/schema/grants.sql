@@ -168,3 +168,10 @@ $cron$;
 GRANT EXECUTE ON FUNCTION ops.health(), ops.health_checks(), ops.diagnose() TO lead_attribution_reader;
 GRANT EXECUTE ON FUNCTION ops.version() TO lead_attribution_reader;
 GRANT SELECT ON ops.health_history TO lead_attribution_reader;
+
+-- money: the scout payouts ledger is append-only - entries are made by ops.record_scout_payout (a
+-- definer that checks each one), never updated, deleted or truncated (its trigger refuses them too).
+-- The reader reads the statements (grants in the views' files) and lists a week's claim lines.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ops.scout_payouts
+    FROM lead_attribution_job, lead_attribution_writer, lead_attribution_reader;
+GRANT EXECUTE ON FUNCTION ops.yango_claim_lines(text), ops.iso_week_start(text) TO lead_attribution_reader;

@@ -27,6 +27,8 @@ INSERT INTO ops.settings AS s (key, value, description) VALUES
     ('health_shared_phone_pct', '10', 'health: WARN when leads carrying a phone shared by more than max_phone_group_size persons exceed this % of leads; CRIT at 2x'),
     ('health_unmatched_payments_pct', '30', 'health: WARN when more than this % of current Yango payments match no driver (or several); CRIT at 2x. About a quarter carry abbreviated names the name-key rule cannot match'),
     ('health_claim_overdue_days', '30', 'health: a claim still unpaid this many days after its due date is overdue'),
-    ('health_claim_overdue_pct', '35', 'health: WARN when overdue claims exceed this % of the amount claimed on claims due that long; CRIT at 2x')
+    ('health_claim_overdue_pct', '35', 'health: WARN when overdue claims exceed this % of the amount claimed on claims due that long; CRIT at 2x'),
+    ('health_claims_overdue_warn_pen', '2000', 'health: WARN when claims due and unpaid more than health_claim_overdue_days after due_date reach this many soles (S/), whatever their share; CRIT at 2x'),
+    ('health_payments_unmatched_warn_pen', '2500', 'health: WARN when current Yango payments that no claim reconciles reach this many soles (S/), whatever their share; CRIT at 2x')
 ON CONFLICT (key) DO UPDATE SET description = EXCLUDED.description
     WHERE s.description IS DISTINCT FROM EXCLUDED.description;

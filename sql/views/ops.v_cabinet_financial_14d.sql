@@ -1,8 +1,12 @@
--- DOMAIN §8, columns as CONTRACT.md: the Yango 14-day receivable, one row per cabinet person (earliest
--- cabinet lead) and one per cabinet lead without a person. Materialized in ops.cabinet_receivable by
--- ops.refresh_money_chain(); days_overdue is computed on read (business time zone read from
--- ops.settings directly, so readers need no EXECUTE on package functions). lead_source_pk is masked for
--- readers (below).
+-- The Yango 14-day receivable (docs/money.md, columns fixed by the public contract): one row per
+-- cabinet person (earliest cabinet lead) and one per cabinet lead without a person. Materialized in
+-- ops.cabinet_receivable by ops.refresh_money_chain(), its expected and paid amounts copied per
+-- milestone from ops.cabinet_claims (one claim per milestone), so each row is the sum of its claims in
+-- ops.v_cabinet_claims. Due amounts are judged on read against today (ops.v_business_today), milestone
+-- by milestone, never netted: amount_due = unpaid part of reached milestones once due_date <= today;
+-- amount_not_yet_due = the unpaid part before; amount_overpaid = paid above expected. On every row
+-- expected_total - paid_total = amount_due + amount_not_yet_due - amount_overpaid.
+-- lead_source_pk is masked for readers (below).
 CREATE VIEW ops.v_cabinet_financial_14d AS
 SELECT r.person_key,
        -- the lead's external_id is a loader's free text that can hold a phone, a document or a name: it
@@ -31,16 +35,20 @@ SELECT r.person_key,
        r.paid_m5,
        r.paid_m25,
        r.paid_m1 + r.paid_m5 + r.paid_m25 AS paid_total,
-       (r.expected_m1 + r.expected_m5 + r.expected_m25) - (r.paid_m1 + r.paid_m5 + r.paid_m25) AS amount_due,
+       CASE WHEN r.due_date <= t.today THEN u.unpaid ELSE 0 END::numeric(12, 2) AS amount_due,
        r.due_date,
-       CASE WHEN (r.expected_m1 + r.expected_m5 + r.expected_m25) > (r.paid_m1 + r.paid_m5 + r.paid_m25)
-                 AND t.today > r.due_date
-            THEN t.today - r.due_date ELSE 0 END AS days_overdue,
-       r.funnel_stage
+       CASE WHEN u.unpaid > 0 AND t.today > r.due_date THEN t.today - r.due_date ELSE 0 END AS days_overdue,
+       r.funnel_stage,
+       CASE WHEN r.due_date > t.today THEN u.unpaid ELSE 0 END::numeric(12, 2) AS amount_not_yet_due,
+       u.overpaid::numeric(12, 2) AS amount_overpaid
 FROM ops.cabinet_receivable AS r
-CROSS JOIN (SELECT (pg_catalog.now() AT TIME ZONE COALESCE(
-                       (SELECT s.value FROM ops.settings AS s WHERE s.key = 'business_timezone'),
-                       'America/Lima'))::date AS today) AS t;
+CROSS JOIN ops.v_business_today AS t
+CROSS JOIN LATERAL (
+    SELECT GREATEST(r.expected_m1 - r.paid_m1, 0) + GREATEST(r.expected_m5 - r.paid_m5, 0)
+               + GREATEST(r.expected_m25 - r.paid_m25, 0) AS unpaid,
+           GREATEST(r.paid_m1 - r.expected_m1, 0) + GREATEST(r.paid_m5 - r.expected_m5, 0)
+               + GREATEST(r.paid_m25 - r.expected_m25, 0) AS overpaid
+) AS u;
 
-COMMENT ON VIEW ops.v_cabinet_financial_14d IS 'ops.v_cabinet_financial_14d: Yango 14-day receivable per cabinet person or person-less lead: trips, milestones, expected, paid, amount_due, overdue, funnel stage';
+COMMENT ON VIEW ops.v_cabinet_financial_14d IS 'ops.v_cabinet_financial_14d: Yango 14-day receivable per cabinet person or person-less lead: trips, milestones, expected, paid, amount_due (owed today), amount_not_yet_due, amount_overpaid, days_overdue, funnel stage';
 GRANT SELECT ON ops.v_cabinet_financial_14d TO lead_attribution_reader;

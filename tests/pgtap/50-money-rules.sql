@@ -1,12 +1,18 @@
 -- The money chain's published shape and ops.payment_rules: seeded amounts, validation, reader grants.
 BEGIN;
-SELECT plan(21);
+SELECT plan(26);
 
 SELECT has_table('ops', 'payment_rules', 'ops.payment_rules exists');
 SELECT has_view('observational', 'v_conversion_metrics', 'observational.v_conversion_metrics exists');
 SELECT has_view('ops', 'v_payment_calculation', 'ops.v_payment_calculation exists');
 SELECT has_view('ops', 'v_cabinet_financial_14d', 'ops.v_cabinet_financial_14d exists');
 SELECT has_view('ops', 'v_scout_payouts', 'ops.v_scout_payouts exists');
+SELECT has_view('ops', 'v_yango_statement', 'ops.v_yango_statement exists');
+SELECT has_view('ops', 'v_scout_statement', 'ops.v_scout_statement exists');
+SELECT function_returns('ops', 'record_scout_payout', ARRAY['integer', 'text', 'numeric', 'text'], 'bigint',
+                        'ops.record_scout_payout(integer, text, numeric, text) returns bigint');
+SELECT function_returns('ops', 'yango_claim_lines', ARRAY['text'], 'setof record',
+                        'ops.yango_claim_lines(text) returns a set');
 SELECT function_returns('ops', 'refresh_money_chain', ARRAY[]::text[], 'jsonb',
                         'ops.refresh_money_chain() returns jsonb');
 SELECT is(
@@ -15,7 +21,7 @@ SELECT is(
     ARRAY['person_key', 'lead_source_pk', 'lead_date', 'iso_week', 'driver_id', 'driver_name',
           'trips_14d', 'reached_m1', 'reached_m5', 'reached_m25', 'expected_m1', 'expected_m5',
           'expected_m25', 'expected_total', 'paid_m1', 'paid_m5', 'paid_m25', 'paid_total',
-          'amount_due', 'due_date', 'days_overdue', 'funnel_stage'],
+          'amount_due', 'due_date', 'days_overdue', 'funnel_stage', 'amount_not_yet_due', 'amount_overpaid'],
     'v_cabinet_financial_14d has exactly the CONTRACT.md columns, in order');
 SELECT results_eq(
     $$SELECT scope, origin, milestone_type, milestone_value, window_days, amount, currency, valid_from, valid_to
@@ -31,7 +37,12 @@ SELECT results_eq(
 SELECT ok(pg_catalog.bool_and(pg_catalog.has_table_privilege('lead_attribution_reader', v, 'SELECT')),
           'the reader role may SELECT every published money object')
 FROM unnest(ARRAY['observational.v_conversion_metrics', 'ops.v_payment_calculation',
-                  'ops.v_cabinet_financial_14d', 'ops.v_scout_payouts', 'ops.payment_rules']) AS v;
+                  'ops.v_cabinet_financial_14d', 'ops.v_scout_payouts', 'ops.payment_rules',
+                  'ops.v_yango_statement', 'ops.v_scout_statement', 'ops.v_cabinet_claims']) AS v;
+SELECT ok(pg_catalog.has_function_privilege('lead_attribution_reader', 'ops.yango_claim_lines(text)', 'EXECUTE')
+          AND NOT pg_catalog.has_function_privilege('lead_attribution_reader', 'ops.record_scout_payout(integer, text, numeric, text)', 'EXECUTE')
+          AND pg_catalog.has_function_privilege('lead_attribution_writer', 'ops.record_scout_payout(integer, text, numeric, text)', 'EXECUTE'),
+          'the reader lists claim lines, only the writer records scout payouts');
 SELECT ok(NOT pg_catalog.has_table_privilege('lead_attribution_reader', 'ops.yango_payment_snapshots', 'SELECT'),
           'the reader role cannot read the raw payment snapshots (they carry names as Yango wrote them)');
 

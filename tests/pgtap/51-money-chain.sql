@@ -8,8 +8,11 @@
 --   F 2025-12-05  1 trip; Yango paid M1 by name only   H 2025-12-04 1 trip; Yango paid M5
 --   I 2025-12-06  no trips; Yango paid M1 (person_key)  J 2025-12-07 no driver
 --   plus a cabinet lead without a person, two drivers sharing a name, a payment naming nobody.
+-- Today is pinned to 2025-12-17 (lead_attribution.today): A's claims are past due, E's due today, D's
+-- and H's not yet due.
 BEGIN;
 SELECT plan(26);
+SET LOCAL lead_attribution.today = '2025-12-17';
 
 -- fixture -------------------------------------------------------------------------------------------
 CREATE TEMP TABLE t_person (tag text PRIMARY KEY, person_key uuid NOT NULL) ON COMMIT DROP;
@@ -177,48 +180,72 @@ SELECT is(
     (SELECT status_detail FROM ops.cabinet_claims c JOIN t_person p USING (person_key)
      WHERE p.tag = 'H' AND c.milestone_value = 5),
     'paid on M5, not reached; reached and unpaid: M1', 'the misapplied payment says which reached milestone is unpaid');
+-- A's unpaid M5 claim (S/ 35, due 2025-12-15) and its settled M1 claim, read on five pinned days
+CREATE TEMP TABLE t_age ON COMMIT DROP AS
+SELECT NULL::date AS today, 0 AS milestone_value, 0 AS days_overdue, ''::text AS overdue_bucket,
+       0.00 AS amount_due, 0.00 AS amount_not_yet_due WITH NO DATA;
+SET LOCAL lead_attribution.today = '2025-12-14';
+INSERT INTO t_age SELECT ops.today(), milestone_value, days_overdue, overdue_bucket, amount_due, amount_not_yet_due
+FROM ops.v_cabinet_claims c JOIN t_person p USING (person_key) WHERE p.tag = 'A';
+SET LOCAL lead_attribution.today = '2025-12-15';
+INSERT INTO t_age SELECT ops.today(), milestone_value, days_overdue, overdue_bucket, amount_due, amount_not_yet_due
+FROM ops.v_cabinet_claims c JOIN t_person p USING (person_key) WHERE p.tag = 'A';
+SET LOCAL lead_attribution.today = '2025-12-23';
+INSERT INTO t_age SELECT ops.today(), milestone_value, days_overdue, overdue_bucket, amount_due, amount_not_yet_due
+FROM ops.v_cabinet_claims c JOIN t_person p USING (person_key) WHERE p.tag = 'A';
+SET LOCAL lead_attribution.today = '2026-01-20';
+INSERT INTO t_age SELECT ops.today(), milestone_value, days_overdue, overdue_bucket, amount_due, amount_not_yet_due
+FROM ops.v_cabinet_claims c JOIN t_person p USING (person_key) WHERE p.tag = 'A';
+SET LOCAL lead_attribution.today = '2026-02-20';
+INSERT INTO t_age SELECT ops.today(), milestone_value, days_overdue, overdue_bucket, amount_due, amount_not_yet_due
+FROM ops.v_cabinet_claims c JOIN t_person p USING (person_key) WHERE p.tag = 'A';
+SET LOCAL lead_attribution.today = '2025-12-17';
 SELECT results_eq(
-    $$SELECT days_overdue, overdue_bucket FROM ops.v_cabinet_claims c JOIN t_person p USING (person_key)
-      WHERE p.tag = 'A' ORDER BY milestone_value$$,
-    $$SELECT 0, 'SETTLED' UNION ALL
-      SELECT GREATEST(ops.today() - '2025-12-15'::date, 0),
-             CASE WHEN ops.today() <= '2025-12-15'::date THEN 'NOT_DUE'
-                  WHEN ops.today() - '2025-12-15'::date <= 7 THEN '1-7'
-                  WHEN ops.today() - '2025-12-15'::date <= 30 THEN '8-30'
-                  WHEN ops.today() - '2025-12-15'::date <= 60 THEN '31-60' ELSE '61+' END$$,
-    'a paid claim is settled; an unpaid one is overdue from due_date = lead_date + 14');
+    $$SELECT today, milestone_value, days_overdue, overdue_bucket, amount_due, amount_not_yet_due
+      FROM t_age ORDER BY today, milestone_value$$,
+    $$VALUES ('2025-12-14'::date, 1, 0, 'SETTLED', 0.00, 0.00), ('2025-12-14', 5, 0, 'NOT_DUE', 0.00, 35.00),
+             ('2025-12-15', 1, 0, 'SETTLED', 0.00, 0.00), ('2025-12-15', 5, 0, '0-7', 35.00, 0.00),
+             ('2025-12-23', 1, 0, 'SETTLED', 0.00, 0.00), ('2025-12-23', 5, 8, '8-30', 35.00, 0.00),
+             ('2026-01-20', 1, 0, 'SETTLED', 0.00, 0.00), ('2026-01-20', 5, 36, '31-60', 35.00, 0.00),
+             ('2026-02-20', 1, 0, 'SETTLED', 0.00, 0.00), ('2026-02-20', 5, 67, '61+', 35.00, 0.00)$$,
+    'a paid claim is settled; an unpaid one is not yet due the day before due_date, due from it, and ages from it by bucket');
 
 -- 14-day receivable ---------------------------------------------------------------------------------
 SELECT results_eq(
-    $$SELECT f.lead_source_pk, f.funnel_stage, f.expected_total, f.paid_total, f.amount_due, f.due_date
+    $$SELECT f.lead_source_pk, f.funnel_stage, f.expected_total, f.paid_total, f.amount_due,
+             f.amount_not_yet_due, f.amount_overpaid, f.due_date
       FROM ops.v_cabinet_financial_14d f WHERE f.lead_source_pk LIKE 'tst-cab-%' ORDER BY 1$$,
-    $$VALUES ('tst-cab-a', 'OK', 60.00, 25.00, 35.00, '2025-12-15'::date),
-             ('tst-cab-b', 'OK', 160.00, 0.00, 160.00, '2025-12-16'),
-             ('tst-cab-c', 'OK', 0.00, 0.00, 0.00, '2025-11-03'),
-             ('tst-cab-d', 'OK', 30.00, 0.00, 30.00, '2025-12-24'),
-             ('tst-cab-e', 'OK', 25.00, 0.00, 25.00, '2025-12-17'),
-             ('tst-cab-f', 'OK', 25.00, 25.00, 0.00, '2025-12-19'),
-             ('tst-cab-h', 'OK', 25.00, 35.00, -10.00, '2025-12-18'),
-             ('tst-cab-i', 'NO_TRIPS_14D', 0.00, 25.00, -25.00, '2025-12-20'),
-             ('tst-cab-j', 'NO_DRIVER', 0.00, 0.00, 0.00, '2025-12-21'),
-             ('tst-cab-nobody', 'NO_IDENTITY', 0.00, 0.00, 0.00, '2025-12-22')$$,
-    'one receivable row per cabinet person and per person-less lead, with exact expected, paid and due amounts');
+    $$VALUES ('tst-cab-a', 'OK', 60.00, 25.00, 35.00, 0.00, 0.00, '2025-12-15'::date),
+             ('tst-cab-b', 'OK', 160.00, 0.00, 160.00, 0.00, 0.00, '2025-12-16'),
+             ('tst-cab-c', 'OK', 0.00, 0.00, 0.00, 0.00, 0.00, '2025-11-03'),
+             ('tst-cab-d', 'OK', 30.00, 0.00, 0.00, 30.00, 0.00, '2025-12-24'),
+             ('tst-cab-e', 'OK', 25.00, 0.00, 25.00, 0.00, 0.00, '2025-12-17'),
+             ('tst-cab-f', 'OK', 25.00, 25.00, 0.00, 0.00, 0.00, '2025-12-19'),
+             ('tst-cab-h', 'OK', 25.00, 35.00, 0.00, 25.00, 35.00, '2025-12-18'),
+             ('tst-cab-i', 'NO_TRIPS_14D', 0.00, 25.00, 0.00, 0.00, 25.00, '2025-12-20'),
+             ('tst-cab-j', 'NO_DRIVER', 0.00, 0.00, 0.00, 0.00, 0.00, '2025-12-21'),
+             ('tst-cab-nobody', 'NO_IDENTITY', 0.00, 0.00, 0.00, 0.00, 0.00, '2025-12-22')$$,
+    'one receivable row per cabinet person and per person-less lead on 2025-12-17: due from due_date on (A, B, E), not yet due before (D, H), H''s payment on M5 overpaid and never netted against its unpaid M1');
 SELECT results_eq(
     $$SELECT iso_week, driver_id, driver_name, trips_14d, reached_m1, reached_m5, reached_m25,
              expected_m1, expected_m5, expected_m25, paid_m1, paid_m5, paid_m25, days_overdue
       FROM ops.v_cabinet_financial_14d WHERE lead_source_pk = 'tst-cab-a'$$,
     $$VALUES ('2025-W49', 'tst-drv-a', 'Alfa Testuno', 5::bigint, true, true, false, 25.00, 35.00, 0.00,
-              25.00, 0.00, 0.00, GREATEST(ops.today() - '2025-12-15'::date, 0))$$,
-    'A in detail: 5 trips in 14 days, M1 and M5 reached, M1 paid, overdue since 2025-12-15');
+              25.00, 0.00, 0.00, 2)$$,
+    'A in detail: 5 trips in 14 days, M1 and M5 reached, M1 paid, 2 days overdue on 2025-12-17');
 SELECT results_eq(
     $$SELECT reached_m1, reached_m25, trips_14d, expected_total, days_overdue
       FROM ops.v_cabinet_financial_14d WHERE lead_source_pk = 'tst-cab-c'$$,
     $$VALUES (true, true, 30::bigint, 0.00, 0)$$,
     'C reached M25 but no rule covers its lead date: nothing expected, nothing overdue');
 SELECT is_empty(
-    $$SELECT 1 FROM ops.v_cabinet_financial_14d WHERE amount_due <> expected_total - paid_total
-         OR expected_total <> expected_m1 + expected_m5 + expected_m25 OR paid_total <> paid_m1 + paid_m5 + paid_m25$$,
-    'on every row amount_due = expected_total - paid_total, and totals add up their milestones');
+    $$SELECT f.lead_source_pk FROM ops.v_cabinet_financial_14d f
+      LEFT JOIN (SELECT lead_source_pk, sum(expected_amount) AS e, sum(paid_amount) AS p, sum(amount_due) AS d,
+                        sum(amount_not_yet_due) AS n, sum(amount_overpaid) AS o
+                 FROM ops.v_cabinet_claims GROUP BY lead_source_pk) c USING (lead_source_pk)
+      WHERE (f.expected_total, f.paid_total, f.amount_due, f.amount_not_yet_due, f.amount_overpaid)
+            IS DISTINCT FROM (COALESCE(c.e, 0), COALESCE(c.p, 0), COALESCE(c.d, 0), COALESCE(c.n, 0), COALESCE(c.o, 0))$$,
+    'every receivable row carries exactly its claims'' expected, paid, due, not yet due and overpaid amounts');
 SELECT results_eq(
     $$SELECT sum(expected_total), sum(paid_total) FROM ops.v_cabinet_financial_14d$$,
     $$SELECT sum(expected_amount), sum(paid_amount) FROM ops.cabinet_claims$$,
