@@ -1,5 +1,6 @@
 -- Stage 6 of canon.run_identity: the records linked to an entity and the records with no candidate,
--- connected by strong keys (usable phone without name conflict, licence/document, plate + similar name);
+-- connected by strong keys (usable phone without name conflict, licence/document, plate + similar name)
+-- when the two records' comparison has no veto (canon.pair_veto);
 -- unlinked drivers of one human grouped first. Connected components by canon.propagate_labels. Returns
 -- the number of iterations of the records' clustering.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
@@ -43,18 +44,33 @@ BEGIN
       AND NOT (pg_catalog.cardinality(a.id_keys) > 0 AND pg_catalog.cardinality(b.id_keys) > 0
                AND NOT a.id_keys && b.id_keys
                AND canon.name_similarity(a.name_tokens, b.name_tokens) < p_threshold)
+      AND canon.pair_veto(canon.compare_levels(
+              a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date, a.car_key,
+              b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
+              p_threshold)) IS NULL
     UNION
     SELECT a.node_id, b.node_id, 'R2_LICENSE_EXACT'
-    FROM ids AS a
-    JOIN ids AS b ON b.key = a.key AND b.node_id > a.node_id
-    WHERE a.outcome = 'NONE' OR b.outcome = 'NONE'
+    FROM (SELECT DISTINCT x.node_id, y.node_id AS other
+          FROM ids AS x
+          JOIN ids AS y ON y.key = x.key AND y.node_id > x.node_id
+          WHERE x.outcome = 'NONE' OR y.outcome = 'NONE') AS k
+    JOIN canon.identity_work_subject AS a ON a.node_id = k.node_id
+    JOIN canon.identity_work_subject AS b ON b.node_id = k.other
+    WHERE canon.pair_veto(canon.compare_levels(
+              a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date, a.car_key,
+              b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
+              p_threshold)) IS NULL
     UNION
     SELECT a.node_id, b.node_id, 'R3B_PLATE_NAME_ANY_DATE'
     FROM canon.identity_work_subject AS a
     JOIN canon.identity_work_subject AS b ON b.plate = a.plate AND b.node_id > a.node_id
     WHERE a.outcome IN ('LINK', 'NONE') AND b.outcome IN ('LINK', 'NONE')
       AND (a.outcome = 'NONE' OR b.outcome = 'NONE')
-      AND canon.name_similarity(a.name_tokens, b.name_tokens) >= p_threshold;
+      AND canon.name_similarity(a.name_tokens, b.name_tokens) >= p_threshold
+      AND canon.pair_veto(canon.compare_levels(
+              a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date, a.car_key,
+              b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
+              p_threshold)) IS NULL;
 
     INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
     SELECT e.node_b, e.node_a, e.match_rule FROM canon.identity_work_edge AS e;

@@ -4,7 +4,7 @@
 -- their outcome and only get their evidence.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
-CREATE OR REPLACE FUNCTION canon.identity_decide_records()
+CREATE OR REPLACE FUNCTION canon.identity_decide_records(p_prior_milli bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -14,7 +14,7 @@ BEGIN
     -- (queue) from the decided values, into a temporary table that the writes below read: an UPDATE
     -- of every record (a new version of each wide row) took 10.4 s instead of 6.2 s at scale 100.
     -- Records outside the graph (no identifier) keep their outcome and only get their evidence.
-    PERFORM 'PRAGMA:TABLE: identity_decision (source_table text, source_pk text, person_key uuid, new_person boolean, match_rule text, match_score numeric, confidence_level text, outcome text, evidence jsonb, candidates jsonb, phone text, license text, document text, name_key text)';
+    PERFORM 'PRAGMA:TABLE: identity_decision (source_table text, source_pk text, person_key uuid, new_person boolean, match_rule text, match_score numeric, confidence_level text, outcome text, evidence jsonb, candidates jsonb, phone text, license text, document text, name_key text, match_probability numeric)';
     CREATE TEMP TABLE identity_decision ON COMMIT DROP AS
     WITH components AS (
         SELECT n.label, pg_catalog.count(DISTINCT COALESCE(e.person_key, e.new_person_key)) AS entities,
@@ -138,14 +138,17 @@ BEGIN
                   GROUP BY p.entity
                   ORDER BY 2 DESC NULLS LAST, 1
                   LIMIT 5) AS c), '[]'::jsonb) ELSE '[]'::jsonb END AS candidates,
-        CASE WHEN s.phone_usable THEN s.phone END AS phone, s.license, s.document, s.name_key
+        CASE WHEN s.phone_usable THEN s.phone END AS phone, s.license, s.document, s.name_key,
+        -- the probability of the best compared pair with the entity linked to (docs/identity.md)
+        CASE WHEN z.person_key IS NOT NULL THEN canon.match_probability(z.best_weight, p_prior_milli) END AS match_probability
     FROM canon.identity_work_subject AS s
-    JOIN (SELECT x.*, pg_catalog.count(*) OVER (PARTITION BY x.label) AS size, m.matched, d.dropped
+    JOIN (SELECT x.*, pg_catalog.count(*) OVER (PARTITION BY x.label) AS size, m.matched, m.best_weight, d.dropped
           FROM final AS x
           -- one grouped pass over the pairs instead of two sub-queries per record
           LEFT JOIN (SELECT p.node_id, pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
                                 'rule', p.match_rule, 'key', p.key_kind,
-                                'value', canon.mask_identifier(p.key_value))) AS matched
+                                'value', canon.mask_identifier(p.key_value))) AS matched,
+                            pg_catalog.max(p.weight_milli) AS best_weight
                      FROM canon.identity_work_pair AS p
                      JOIN canon.identity_work_subject AS o2 ON o2.node_id = p.node_id AND o2.entity = p.entity
                      WHERE p.dropped IS NULL AND p.match_rule <> 'WEAK'
@@ -162,4 +165,4 @@ BEGIN
     ANALYZE pg_temp.identity_decision;
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_decide_records() IS 'canon.identity_decide_records() -> void: the decision of every record into pg_temp.identity_decision (stage of canon.run_identity)';
+COMMENT ON FUNCTION canon.identity_decide_records(bigint) IS 'canon.identity_decide_records(p_prior_milli bigint) -> void: the decision of every record into pg_temp.identity_decision (stage of canon.run_identity)';

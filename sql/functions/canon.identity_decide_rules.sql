@@ -48,7 +48,7 @@ BEGIN
     WITH fuzzy AS (
         SELECT p.node_id, p.match_rule, p.entity, pg_catalog.max(p.similarity) AS similarity
         FROM canon.identity_work_pair AS p
-        WHERE p.match_rule IN ('R3_PLATE_NAME', 'R3B_PLATE_NAME_ANY_DATE', 'R4_CAR_NAME')
+        WHERE p.match_rule IN ('R3_PLATE_NAME', 'R3B_PLATE_NAME_ANY_DATE', 'R4_CAR_NAME') AND p.dropped IS NULL
         GROUP BY 1, 2, 3
     ),
     first_rule AS (

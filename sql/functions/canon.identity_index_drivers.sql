@@ -40,7 +40,7 @@ BEGIN
         -- that tells plpgsql_check the shape of the temporary table.
         -- The keys derived from normalized values (licence DNI, name blocks) are computed there too, over
         -- a subquery kept apart by OFFSET 0 (pulled up, it would normalize the licence and the name twice).
-        PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, phone text, license text, document text, plate text, name_tokens text[], license_dni text, name_blocks text[])';
+        PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
         -- Name blocks serve rule R4 only, which reads drivers of the target park with a car: half the
         -- drivers (6 us each). Whether a driver is in the target park is part of its row hash and the
         -- fingerprint holds the setting, so a new target_park_id re-normalizes the drivers it moves.
@@ -53,21 +53,24 @@ BEGIN
                      canon.normalize_license(s.license) AS license,
                      canon.normalize_document(s.document) AS document,
                      canon.normalize_plate(s.plate) AS plate,
-                     canon.name_tokens(s.full_name) AS name_tokens
+                     canon.name_tokens(s.full_name) AS name_tokens,
+                     pn.given_name AS name_given, pn.surnames, pn.two_surnames
               FROM (SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id,
                            COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
                                     pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
-                           d.first_name::text AS first_name, d.phone::text AS phone,
+                           d.first_name::text AS first_name, d.last_name::text AS last_name, d.phone::text AS phone,
                            COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
                            d.document_number::text AS document,
                            COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
                            pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
-                           pg_catalog.md5(ROW('v2', d.park_id IS NOT DISTINCT FROM p_target, d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
+                           -- v3: the parsed name (canon.parse_name) joined the keys
+                           pg_catalog.md5(ROW('v3', d.park_id IS NOT DISTINCT FROM p_target, d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
                                               d.phone, d.license_number, d.license_normalized_number, d.document_number,
                                               d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
                                               d.hire_date)::text) AS row_hash
                     FROM public.drivers AS d
                     WHERE d.driver_id IS NOT NULL) AS s
+              CROSS JOIN LATERAL canon.parse_name(s.full_name, s.first_name, s.last_name) AS pn
               LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
               WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
               OFFSET 0) AS n;
@@ -87,27 +90,30 @@ BEGIN
         ),
         keyed AS (
             SELECT c.driver_id, c.park_id, c.hire_date, c.row_hash, c.phone, c.license, c.document, c.plate,
-                   c.name_tokens, c.name_blocks, g.given_name, v.car_key, c.license_dni
+                   c.name_tokens, c.name_given, c.surnames, c.two_surnames, c.name_blocks, g.given_name, v.car_key,
+                   c.license_dni
             FROM pg_temp.identity_driver_keys AS c
             LEFT JOIN given AS g ON g.raw = pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1)
             LEFT JOIN cars AS v ON v.car = c.car
         )
         INSERT INTO canon.drivers_index AS i
             (driver_id, park_id, phone, license, document, license_dni, id_keys, plate, name_tokens, name_key,
-             given_name, name_blocks, car_key, hire_date, row_hash, run_id, removed_at, updated_at)
+             given_name, name_given, surnames, two_surnames, name_blocks, car_key, hire_date, row_hash, run_id,
+             removed_at, updated_at)
         SELECT k.driver_id, k.park_id, k.phone, k.license, k.document, k.license_dni,
                pg_catalog.array_remove(ARRAY['L:' || k.license,  -- sorted, distinct, no NULL
                    LEAST('N:' || k.document, 'N:' || k.license_dni),
                    CASE WHEN k.document <> k.license_dni THEN GREATEST('N:' || k.document, 'N:' || k.license_dni) END], NULL),
                k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
-               k.given_name, k.name_blocks, k.car_key, k.hire_date, k.row_hash, p_run_id,
+               k.given_name, k.name_given, k.surnames, k.two_surnames, k.name_blocks, k.car_key, k.hire_date, k.row_hash, p_run_id,
                NULL, pg_catalog.now()
         FROM keyed AS k
         ON CONFLICT (driver_id) DO UPDATE
         SET park_id = EXCLUDED.park_id, phone = EXCLUDED.phone, license = EXCLUDED.license,
             document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
             plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
-            given_name = EXCLUDED.given_name, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
+            given_name = EXCLUDED.given_name, name_given = EXCLUDED.name_given, surnames = EXCLUDED.surnames,
+            two_surnames = EXCLUDED.two_surnames, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
             hire_date = EXCLUDED.hire_date, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
             removed_at = NULL, updated_at = EXCLUDED.updated_at;
         GET DIAGNOSTICS v_drivers_changed = ROW_COUNT;

@@ -59,19 +59,20 @@ BEGIN
         -- above and migration 0013). Only new and changed records (row hash) are normalized.
         INSERT INTO canon.identity_work_lead
             (source_table, source_pk, lead_date, phone_raw, license_raw, document_raw, plate_raw, full_name_raw,
-             car_brand_raw, car_model_raw, driver_id, first_name_raw, row_hash)
+             car_brand_raw, car_model_raw, driver_id, first_name_raw, last_name_raw, row_hash)
         SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
                l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-               l.payload_json ->> 'first_name',
-               pg_catalog.md5(ROW('v1', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
+               l.payload_json ->> 'first_name', l.payload_json ->> 'last_name',
+               -- v3: the parsed name (canon.parse_name) joined the keys
+               pg_catalog.md5(ROW('v3', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
                                   l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-                                  l.payload_json ->> 'first_name')::text)
+                                  l.payload_json ->> 'first_name', l.payload_json ->> 'last_name')::text)
         FROM observational.v_source_leads AS l
         WHERE l.reject_reason IS NULL
           AND l.lead_date BETWEEN p_date_from AND p_date_to;
         ANALYZE canon.identity_work_lead;
 
-        PERFORM 'PRAGMA:TABLE: identity_lead_keys (source_table text, source_pk text, lead_date date, row_hash text, driver_id text, first_name_raw text, car text, phone text, license text, document text, plate text, name_tokens text[], license_dni text, name_blocks text[])';
+        PERFORM 'PRAGMA:TABLE: identity_lead_keys (source_table text, source_pk text, lead_date date, row_hash text, driver_id text, first_name_raw text, car text, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
         -- name blocks serve rule R4 only, which needs a car: two records in three have none (6 us a record)
         CREATE TEMP TABLE identity_lead_keys ON COMMIT DROP AS
         SELECT n.*, canon.license_dni(n.license) AS license_dni,
@@ -82,8 +83,10 @@ BEGIN
                      canon.normalize_license(w.license_raw) AS license,
                      canon.normalize_document(w.document_raw) AS document,
                      canon.normalize_plate(w.plate_raw) AS plate,
-                     canon.name_tokens(w.full_name_raw) AS name_tokens
+                     canon.name_tokens(w.full_name_raw) AS name_tokens,
+                     pn.given_name AS name_given, pn.surnames, pn.two_surnames
               FROM canon.identity_work_lead AS w
+              CROSS JOIN LATERAL canon.parse_name(w.full_name_raw, w.first_name_raw, w.last_name_raw) AS pn
               LEFT JOIN canon.lead_keys AS k ON k.source_table = w.source_table AND k.source_pk = w.source_pk
               WHERE k.row_hash IS DISTINCT FROM w.row_hash
               OFFSET 0) AS n;
@@ -103,14 +106,15 @@ BEGIN
         upserted AS (
             INSERT INTO canon.lead_keys AS t
                 (source_table, source_pk, lead_date, phone, license, document, license_dni, id_keys, plate,
-                 name_tokens, name_key, given_name, name_blocks, car_key, driver_id, row_hash, decided_hash, run_id,
-                 updated_at)
+                 name_tokens, name_key, given_name, name_given, surnames, two_surnames, name_blocks, car_key,
+                 driver_id, row_hash, decided_hash, run_id, updated_at)
             SELECT k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni,
                    pg_catalog.array_remove(ARRAY['L:' || k.license,  -- sorted, distinct, no NULL
                    LEAST('N:' || k.document, 'N:' || k.license_dni),
                    CASE WHEN k.document <> k.license_dni THEN GREATEST('N:' || k.document, 'N:' || k.license_dni) END], NULL),
                    k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
-                   g.given_name, k.name_blocks, v.car_key, k.driver_id, k.row_hash,
+                   g.given_name, k.name_given, k.surnames, k.two_surnames, k.name_blocks, v.car_key, k.driver_id,
+                   k.row_hash,
                    -- decided in this run (step 3 takes every row written by this run): written here rather
                    -- than by an UPDATE of every new row (and of all its indexes) at the end
                    k.row_hash, p_run_id, pg_catalog.now()
@@ -121,7 +125,8 @@ BEGIN
             SET lead_date = EXCLUDED.lead_date, phone = EXCLUDED.phone, license = EXCLUDED.license,
                 document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
                 plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
-                given_name = EXCLUDED.given_name, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
+                given_name = EXCLUDED.given_name, name_given = EXCLUDED.name_given, surnames = EXCLUDED.surnames,
+                two_surnames = EXCLUDED.two_surnames, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
                 driver_id = EXCLUDED.driver_id, row_hash = EXCLUDED.row_hash, decided_hash = EXCLUDED.decided_hash,
                 run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
             RETURNING t.source_table

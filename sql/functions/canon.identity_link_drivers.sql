@@ -1,6 +1,7 @@
 -- Stage 9 of canon.run_identity: an unlinked driver joins the one person its keys match (phone or
 -- licence/document, else plate + name); only drivers changed in this run or sharing a key with a record
--- linked in this run are read. Returns the number of drivers linked.
+-- linked in this run are read. A pair with a veto (canon.pair_veto) never links. Returns the number of
+-- drivers linked.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
 CREATE OR REPLACE FUNCTION canon.identity_link_drivers(p_run_id bigint, p_drivers_changed bigint, p_threshold numeric)
@@ -13,18 +14,21 @@ DECLARE
 BEGIN
     IF p_drivers_changed > 0 OR EXISTS (SELECT 1 FROM canon.identity_links AS l WHERE l.run_id = p_run_id) THEN
         WITH loose AS (  -- the columns used below only: the whole row is ~460 bytes
-            SELECT d.driver_id, d.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name
+            SELECT d.driver_id, d.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name, d.name_given,
+                   d.surnames, d.two_surnames
             FROM canon.drivers_index AS d
             WHERE d.removed_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
                               WHERE l.source_table = 'drivers' AND l.source_pk = d.driver_id)
         ),
         holders AS (
-            SELECT l.person_key, l.run_id AS link_run, k.phone, k.id_keys, k.plate, k.name_tokens, k.given_name
+            SELECT l.person_key, l.run_id AS link_run, k.phone, k.id_keys, k.plate, k.name_tokens, k.given_name,
+                   k.name_given, k.surnames, k.two_surnames
             FROM canon.lead_keys AS k
             JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
             UNION ALL
-            SELECT l.person_key, l.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name
+            SELECT l.person_key, l.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name, d.name_given,
+                   d.surnames, d.two_surnames
             FROM canon.drivers_index AS d
             JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
             WHERE d.removed_at IS NULL
@@ -35,7 +39,11 @@ BEGIN
                    canon.names_conflict(c.name_tokens, h.name_tokens, c.given_name, h.given_name, p_threshold)
                    OR (pg_catalog.cardinality(c.id_keys) > 0 AND pg_catalog.cardinality(h.id_keys) > 0
                        AND NOT c.id_keys && h.id_keys
-                       AND canon.name_similarity(c.name_tokens, h.name_tokens) < p_threshold) AS conflict,
+                       AND canon.name_similarity(c.name_tokens, h.name_tokens) < p_threshold)
+                   OR canon.pair_veto(canon.compare_levels(
+                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
+                       p_threshold)) IS NOT NULL AS conflict,
                    NULL::numeric AS similarity
             FROM loose AS c JOIN holders AS h ON h.phone = c.phone
             UNION ALL
@@ -48,7 +56,10 @@ BEGIN
               ON h.key = ck.key
             UNION ALL
             SELECT c.driver_id, c.run_id, h.link_run, 'R3B_PLATE_NAME_ANY_DATE', h.person_key, 'plate', c.plate,
-                   false, canon.name_similarity(c.name_tokens, h.name_tokens)
+                   canon.pair_veto(canon.compare_levels(
+                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
+                       p_threshold)) IS NOT NULL, canon.name_similarity(c.name_tokens, h.name_tokens)
             FROM loose AS c JOIN holders AS h ON h.plate = c.plate
             WHERE c.name_tokens && h.name_tokens
         ),

@@ -15,10 +15,11 @@ DECLARE
 BEGIN
     INSERT INTO canon.identity_work_subject
         (node_id, source_table, source_pk, lead_date, phone, license, document, license_dni, id_keys, plate,
-         name_tokens, name_key, given_name, name_blocks, car_key, driver_id)
+         name_tokens, name_key, given_name, name_given, surnames, two_surnames, name_blocks, car_key, driver_id)
     SELECT pg_catalog.row_number() OVER (ORDER BY k.source_table, k.source_pk)::integer,
            k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni, k.id_keys,
-           k.plate, k.name_tokens, k.name_key, k.given_name, k.name_blocks, k.car_key, k.driver_id
+           k.plate, k.name_tokens, k.name_key, k.given_name, k.name_given, k.surnames, k.two_surnames,
+           k.name_blocks, k.car_key, k.driver_id
     FROM canon.lead_keys AS k
     WHERE k.lead_date BETWEEN p_date_from AND p_date_to
       AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l

@@ -14,7 +14,7 @@ DECLARE
     v_outcomes jsonb;
     v_drivers_linked bigint;
 BEGIN
-    PERFORM 'PRAGMA:TABLE: identity_decision (source_table text, source_pk text, person_key uuid, new_person boolean, match_rule text, match_score numeric, confidence_level text, outcome text, evidence jsonb, candidates jsonb, phone text, license text, document text, name_key text)';
+    PERFORM 'PRAGMA:TABLE: identity_decision (source_table text, source_pk text, person_key uuid, new_person boolean, match_rule text, match_score numeric, confidence_level text, outcome text, evidence jsonb, candidates jsonb, phone text, license text, document text, name_key text, match_probability numeric)';
     WITH members AS (
         SELECT s.person_key, s.phone, s.license, s.document, s.name_key, s.confidence_level
         FROM pg_temp.identity_decision AS s
@@ -45,9 +45,10 @@ BEGIN
         v_index_defs := canon.drop_secondary_indexes('canon.identity_links'::regclass);
     END IF;
     INSERT INTO canon.identity_links
-        (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
-    SELECT s.person_key, s.source_table, s.source_pk, s.match_rule, s.match_score, s.confidence_level,
-           s.evidence, p_run_id
+        (person_key, source_table, source_pk, match_rule, match_score, match_probability, confidence_level,
+         evidence, run_id)
+    SELECT s.person_key, s.source_table, s.source_pk, s.match_rule, s.match_score, s.match_probability,
+           s.confidence_level, s.evidence, p_run_id
     FROM pg_temp.identity_decision AS s
     WHERE s.person_key IS NOT NULL AND s.outcome IN ('LINK', 'NONE', 'CLUSTER')
     ON CONFLICT (source_table, source_pk) DO NOTHING;

@@ -21,6 +21,8 @@ DECLARE
     v_threshold numeric;
     v_margin numeric;
     v_max_group integer;
+    v_weights jsonb;
+    v_link_threshold numeric;
     v_last_run timestamptz;
     v_drivers jsonb;
     v_drivers_indexed bigint;
@@ -64,6 +66,8 @@ BEGIN
     v_threshold := ops.get_setting('name_similarity_threshold')::numeric;
     v_margin := ops.get_setting('name_similarity_margin')::numeric;
     v_max_group := ops.get_setting('max_phone_group_size')::integer;
+    v_link_threshold := ops.get_setting('link_threshold')::numeric;
+    v_weights := canon.match_weight_map();  -- the weights in use, read once (docs/identity.md)
 
     SELECT pg_catalog.max(r.started_at) INTO v_last_run
     FROM ops.run_log AS r WHERE r.job = 'run_identity' AND r.status = 'succeeded';
@@ -100,7 +104,7 @@ BEGIN
     RAISE NOTICE 'run_identity % (% s): % records to decide', v_run_id,
         pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_subjects;
     IF v_subjects > 0 THEN
-        v_pairs := canon.identity_block(v_run_id, v_target, v_threshold);
+        v_pairs := canon.identity_block(v_run_id, v_target, v_threshold, v_weights, v_link_threshold);
         v_timings := v_timings || pg_catalog.jsonb_build_object('block', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
         v_mark := pg_catalog.clock_timestamp();
         RAISE NOTICE 'run_identity % (% s): % strong candidate pairs', v_run_id,
@@ -111,7 +115,7 @@ BEGIN
         v_mark := pg_catalog.clock_timestamp();
         RAISE NOTICE 'run_identity % (% s): clustering converged after % iterations', v_run_id,
             pg_catalog.round(extract(epoch FROM v_mark - v_started)::numeric, 1), v_iterations;
-        PERFORM canon.identity_decide_records();
+        PERFORM canon.identity_decide_records((v_weights ->> 'prior')::bigint);
         v_written := canon.identity_write(v_run_id, v_subjects);
         v_outcomes := v_written -> 'outcomes';
         v_drivers_linked := (v_written ->> 'drivers_linked')::bigint;
