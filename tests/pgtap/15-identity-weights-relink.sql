@@ -14,6 +14,14 @@ INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, fi
     (940001, 'w-c1', '2024-06-02 10:00', 'Ana', 'Quispe Rojas', '987680001', 'Rio'),
     (940002, 'w-c2', '2024-06-04 10:00', 'Ana', 'Quispe Rojas', '987680001', 'Rio'),
     (940003, 'w-c3', '2024-06-05 10:00', 'Beto', 'Salas Vera', '987680009', 'Rio');
+-- and 60 scouting registrations (pairs share a DNI) whose names, phones and dates vary, so that which
+-- pairs are drawn matters
+INSERT INTO public.module_ct_scouting_daily (id, registration_date, scout_id, driver_name, driver_phone, driver_document)
+SELECT 940100 + g, '2024-06-01'::date + g % 20, 1,
+       (ARRAY['LUIS', 'ROSA', 'JUAN', 'ELSA', 'HUGO'])[1 + g % 5] || ' ' || (ARRAY['VEGA', 'CRUZ', 'SOTO', 'PAZ'])[1 + g % 4]
+           || ' ' || (ARRAY['LIMA', 'RAMOS', 'CHAVEZ'])[1 + g % 3],
+       '98769' || lpad(g::text, 4, '0'), '4100' || lpad((g / 2)::text, 4, '0')
+FROM generate_series(1, 60) AS g;
 CREATE TEMP TABLE t_run AS SELECT canon.run_identity('2024-06-01', '2024-06-30') AS result;
 CREATE TEMP TABLE t_person AS
     SELECT source_pk, person_key FROM canon.identity_links WHERE source_table = 'module_ct_cabinet_leads';
@@ -30,9 +38,13 @@ SELECT ok((SELECT bool_and(source = 'kept') FROM canon.match_weights
           'and says so (source kept)');
 SELECT is((SELECT canon.estimate_match_weights(100, 1) -> 'pairs'), (SELECT canon.estimate_match_weights(100, 1) -> 'pairs'),
           'the sample is drawn deterministically: two estimates read the same pairs');
-SELECT is_empty($$SELECT field, level, weight_milli FROM canon.match_weights WHERE version = (SELECT max(version) FROM canon.match_weight_versions)
-                  EXCEPT SELECT field, level, weight_milli FROM canon.match_weights WHERE version = (SELECT max(version) - 1 FROM canon.match_weight_versions)$$,
-                'and give the same weights');
+SELECT is_empty($$SELECT field, level, m, u, weight_milli FROM canon.match_weights WHERE version = (SELECT max(version) FROM canon.match_weight_versions)
+                  EXCEPT SELECT field, level, m, u, weight_milli FROM canon.match_weights WHERE version = (SELECT max(version) - 1 FROM canon.match_weight_versions)$$,
+                'and give the same m, u and weights');
+
+-- back to the seeded weights (estimates from this tiny fixture are not meant to decide anything)
+DELETE FROM canon.match_weights WHERE version > 1;
+DELETE FROM canon.match_weight_versions WHERE version > 1;
 
 -- relink: a legacy car + name link of the stranger into Ana's person is undone; Ana's own stays
 UPDATE canon.identity_links SET person_key = (SELECT person_key FROM t_person WHERE source_pk = 'w-c1'), match_rule = 'R4_CAR_NAME'
