@@ -32,6 +32,7 @@ DECLARE
     v_surname_hits integer := 0;
     v_t text;
     v_u text;
+    v_i integer;
 BEGIN
     v_phone := CASE WHEN p_phone_a IS NULL OR p_phone_b IS NULL THEN 'MISSING'
                     WHEN p_phone_a = p_phone_b THEN 'SAME' ELSE 'DIFFERENT' END;
@@ -70,6 +71,18 @@ BEGIN
         IF p_given_a IS NOT NULL AND p_given_b IS NOT NULL THEN
             v_given_close := p_given_a = p_given_b OR canon.name_tokens_close(p_given_a, p_given_b)
                              OR p_given_a = ANY (p_tokens_b) OR p_given_b = ANY (p_tokens_a);
+            -- a letter dropped from a short given name (RAUL/RUL, JHON/JON) is a typo too
+            IF NOT v_given_close AND abs(pg_catalog.length(p_given_a) - pg_catalog.length(p_given_b)) = 1
+               AND LEAST(pg_catalog.length(p_given_a), pg_catalog.length(p_given_b)) >= 3 THEN
+                v_t := CASE WHEN pg_catalog.length(p_given_a) > pg_catalog.length(p_given_b) THEN p_given_a ELSE p_given_b END;
+                v_u := CASE WHEN pg_catalog.length(p_given_a) > pg_catalog.length(p_given_b) THEN p_given_b ELSE p_given_a END;
+                FOR v_i IN 1 .. pg_catalog.length(v_t) LOOP
+                    IF pg_catalog.substr(v_t, 1, v_i - 1) || pg_catalog.substr(v_t, v_i + 1) = v_u THEN
+                        v_given_close := true;
+                        EXIT;
+                    END IF;
+                END LOOP;
+            END IF;
             IF NOT v_given_close THEN
                 FOREACH v_u IN ARRAY p_tokens_b LOOP
                     IF canon.name_tokens_close(p_given_a, v_u) THEN v_given_close := true; EXIT; END IF;

@@ -2,7 +2,7 @@
 -- operator functions explain_match and split_record, May 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(33);
+SELECT plan(34);
 
 -- shape
 SELECT has_function('canon', 'parse_name', ARRAY['text', 'text', 'text'], 'canon.parse_name(text, text, text) exists');
@@ -38,7 +38,8 @@ FROM (VALUES
     ('two_licences', '987000002', '{L:Q1}', 'MIGUEL ROGER ROJAS CHAVEZ', '987000002', '{L:Q2}', 'MIGUEL ROJAS CORDOVA', '2024-05-02'),
     ('typo', NULL, '{}', 'PERYC PENA YUPANQUI', NULL, '{}', 'PERCY PENA YUPANQUI', '2024-05-20'),
     ('relative', '987000003', '{}', 'ROSA PEREZ GARCIA', '987000003', '{}', 'MARIA PEREZ GARCIA', '2024-09-01'),
-    ('subset', NULL, '{N:40000001}', 'JUAN PEREZ', NULL, '{N:40000001}', 'JUAN CARLOS PEREZ', NULL)
+    ('subset', NULL, '{N:40000001}', 'JUAN PEREZ', NULL, '{N:40000001}', 'JUAN CARLOS PEREZ', NULL),
+    ('short_typo', '987000005', '{}', 'JON CASTILLO', '987000005', '{}', 'JHON CASTILLO VILCA', '2024-05-03')
 ) AS c (label, pa, ia, na, pb, ib, nb, db);
 SELECT is((SELECT levels FROM t_cmp WHERE label = 'household'), '{SAME,MISSING,MISSING,SURNAMES_CONTRADICT,WITHIN_3,MISSING}'::text[],
           'one phone, same given names, second surnames differ: SURNAMES_CONTRADICT');
@@ -54,6 +55,8 @@ SELECT is((SELECT levels[5] FROM t_cmp WHERE label = 'typo'), 'WITHIN_90', 'lead
 SELECT results_eq($$SELECT levels[4], canon.pair_veto(levels) FROM t_cmp WHERE label = 'relative'$$,
                   $$VALUES ('GIVEN_DIFFER'::text, 'HOUSEHOLD'::text)$$,
                   'given names differ beyond a typo and only the phone agrees: HOUSEHOLD veto');
+SELECT is((SELECT canon.pair_veto(levels) FROM t_cmp WHERE label = 'short_typo'), NULL,
+          'a letter dropped from a short given name (JON / JHON) is a typo, not a household');
 SELECT results_eq($$SELECT levels[2], levels[4], levels[5], canon.pair_veto(levels) FROM t_cmp WHERE label = 'subset'$$,
                   $$VALUES ('SAME'::text, 'SUBSET'::text, 'MISSING'::text, NULL::text)$$,
                   'same DNI, one name inside the other, no date: SUBSET, no veto');
