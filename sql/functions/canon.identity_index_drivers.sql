@@ -19,7 +19,8 @@ DECLARE
     v_drivers_changed bigint;
     v_drivers_removed bigint;
 BEGIN
-    SELECT 'v2:' || COALESCE(p_target, '') || ':' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
+    -- v3: the parsed name joined the keys; a new version makes an upgraded database re-normalize every row once
+    SELECT 'v3:' || COALESCE(p_target, '') || ':' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
     INTO v_fp_raw, v_raw_rows
     FROM canon.row_versions('public.drivers'::regclass) AS v;
     SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.drivers_index AS i;

@@ -20,7 +20,8 @@ DECLARE
     v_scan jsonb;
     v_keys_changed bigint;
 BEGIN
-    SELECT 'v1:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
+    -- v3: the parsed name joined the keys; a new version makes an upgraded database re-normalize every row once
+    SELECT 'v3:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
            || pg_catalog.string_agg(':' || v.row_count::text || ':' || v.versions_hash::text, '' ORDER BY t.ord),
            pg_catalog.sum(v.row_count)
     INTO v_fp_raw, v_raw_rows

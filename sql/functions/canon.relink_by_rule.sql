@@ -1,7 +1,8 @@
 -- Operator: decide again, in bulk, the links one rule made (docs/identity.md), e.g. the first design's
 -- R4_CAR_NAME on an upgraded database. Each such record is compared with every record of its person
--- that the rule did not link (canon.compare_levels, the weights in use); its best pair decides, and a
--- veto against any of them counts:
+-- that the rule did not link, or, when the rule linked all of them (a lead and the driver that joined
+-- it), with the others (canon.compare_levels, the weights in use); its best pair decides, and a veto
+-- against any of them counts:
 --   no veto and probability >= link_threshold (or no other record to compare with): the link stays, with
 --     that probability in match_probability;
 --   otherwise the record leaves its person: the link is deleted, its lead event loses the person, the
@@ -38,15 +39,18 @@ BEGIN
 
     PERFORM 'PRAGMA:TABLE: relink_decision (source_table text, source_pk text, person_key uuid, weight_milli integer, veto text, probability numeric, keep boolean)';
     CREATE TEMP TABLE relink_decision ON COMMIT DROP AS
-    WITH todo AS MATERIALIZED (
-        SELECT r.* FROM canon.v_identity_records AS r WHERE r.match_rule = p_match_rule
+    WITH todo AS MATERIALIZED (  -- anchored: the person holds a record the rule did not link
+        SELECT r.*, EXISTS (SELECT 1 FROM canon.identity_links AS a
+                            WHERE a.person_key = r.person_key AND a.match_rule IS DISTINCT FROM p_match_rule) AS anchored
+        FROM canon.v_identity_records AS r WHERE r.match_rule = p_match_rule
     ),
     pairs AS (
         SELECT t.source_table, t.source_pk, t.person_key, x.levels, canon.levels_weight(x.levels, v_weights) AS weight_milli,
                canon.pair_veto(x.levels) AS veto, o.source_table AS other_table, o.source_pk AS other_pk
         FROM todo AS t
         JOIN canon.v_identity_records AS o
-          ON o.person_key = t.person_key AND o.match_rule IS DISTINCT FROM p_match_rule
+          ON o.person_key = t.person_key AND (o.source_table, o.source_pk) <> (t.source_table, t.source_pk)
+         AND (o.match_rule IS DISTINCT FROM p_match_rule OR NOT t.anchored)
         CROSS JOIN LATERAL (SELECT canon.compare_levels(
                  t.phone, t.id_keys, t.plate, t.name_tokens, t.given_name, t.surnames, t.two_surnames, t.record_date, t.car_key,
                  o.phone, o.id_keys, o.plate, o.name_tokens, o.given_name, o.surnames, o.two_surnames, o.record_date, o.car_key,
