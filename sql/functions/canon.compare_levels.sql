@@ -47,30 +47,12 @@ BEGIN
     ELSIF p_tokens_a = p_tokens_b THEN
         v_name := 'SAME_TOKENS';
     ELSE
-        -- surnames of each side found (up to a typo) among the other side's tokens
-        FOREACH v_t IN ARRAY COALESCE(p_surnames_a, '{}'::text[]) LOOP
-            v_found := v_t = ANY (p_tokens_b);
-            IF NOT v_found THEN
-                FOREACH v_u IN ARRAY p_tokens_b LOOP
-                    IF canon.name_tokens_close(v_t, v_u) THEN v_found := true; EXIT; END IF;
-                END LOOP;
-            END IF;
-            IF v_found THEN v_surname_hits := v_surname_hits + 1; ELSE v_all_a := false; END IF;
-        END LOOP;
-        FOREACH v_t IN ARRAY COALESCE(p_surnames_b, '{}'::text[]) LOOP
-            v_found := v_t = ANY (p_tokens_a);
-            IF NOT v_found THEN
-                FOREACH v_u IN ARRAY p_tokens_a LOOP
-                    IF canon.name_tokens_close(v_t, v_u) THEN v_found := true; EXIT; END IF;
-                END LOOP;
-            END IF;
-            IF NOT v_found THEN v_all_b := false; END IF;
-        END LOOP;
-        -- given names: each found (up to a typo) among the other side's tokens
+        -- given names: each found (up to a typo) among the other side's tokens. canon.name_tokens_close
+        -- is called only for tokens that can be one typo apart (lengths within one, four letters or more,
+        -- first or last letter shared): most token pairs fail that test without a call
         v_given_close := NULL;
         IF p_given_a IS NOT NULL AND p_given_b IS NOT NULL THEN
-            v_given_close := p_given_a = p_given_b OR canon.name_tokens_close(p_given_a, p_given_b)
-                             OR p_given_a = ANY (p_tokens_b) OR p_given_b = ANY (p_tokens_a);
+            v_given_close := p_given_a = p_given_b OR p_given_a = ANY (p_tokens_b) OR p_given_b = ANY (p_tokens_a);
             -- a letter dropped from a short given name (RAUL/RUL, JHON/JON) is a typo too
             IF NOT v_given_close AND abs(pg_catalog.length(p_given_a) - pg_catalog.length(p_given_b)) = 1
                AND LEAST(pg_catalog.length(p_given_a), pg_catalog.length(p_given_b)) >= 3 THEN
@@ -85,14 +67,55 @@ BEGIN
             END IF;
             IF NOT v_given_close THEN
                 FOREACH v_u IN ARRAY p_tokens_b LOOP
-                    IF canon.name_tokens_close(p_given_a, v_u) THEN v_given_close := true; EXIT; END IF;
+                    IF abs(pg_catalog.length(p_given_a) - pg_catalog.length(v_u)) <= 1
+                       AND (pg_catalog.left(p_given_a, 1) = pg_catalog.left(v_u, 1) OR pg_catalog.right(p_given_a, 1) = pg_catalog.right(v_u, 1))
+                       AND canon.name_tokens_close(p_given_a, v_u) THEN
+                        v_given_close := true; EXIT;
+                    END IF;
                 END LOOP;
             END IF;
             IF NOT v_given_close THEN
                 FOREACH v_u IN ARRAY p_tokens_a LOOP
-                    IF canon.name_tokens_close(p_given_b, v_u) THEN v_given_close := true; EXIT; END IF;
+                    IF abs(pg_catalog.length(p_given_b) - pg_catalog.length(v_u)) <= 1
+                       AND (pg_catalog.left(p_given_b, 1) = pg_catalog.left(v_u, 1) OR pg_catalog.right(p_given_b, 1) = pg_catalog.right(v_u, 1))
+                       AND canon.name_tokens_close(p_given_b, v_u) THEN
+                        v_given_close := true; EXIT;
+                    END IF;
                 END LOOP;
             END IF;
+        END IF;
+        -- surnames of each side found (up to a typo) among the other side's tokens: needed only for a
+        -- contradiction (both carry two surnames) or after the given names agreed
+        IF (COALESCE(p_two_a, false) AND COALESCE(p_two_b, false)) OR v_given_close THEN
+            FOREACH v_t IN ARRAY COALESCE(p_surnames_a, '{}'::text[]) LOOP
+                v_found := v_t = ANY (p_tokens_b);
+                IF NOT v_found THEN
+                    FOREACH v_u IN ARRAY p_tokens_b LOOP
+                        IF abs(pg_catalog.length(v_t) - pg_catalog.length(v_u)) <= 1
+                           AND (pg_catalog.left(v_t, 1) = pg_catalog.left(v_u, 1) OR pg_catalog.right(v_t, 1) = pg_catalog.right(v_u, 1))
+                           AND canon.name_tokens_close(v_t, v_u) THEN
+                            v_found := true; EXIT;
+                        END IF;
+                    END LOOP;
+                END IF;
+                IF v_found THEN v_surname_hits := v_surname_hits + 1; ELSE v_all_a := false; END IF;
+            END LOOP;
+            FOREACH v_t IN ARRAY COALESCE(p_surnames_b, '{}'::text[]) LOOP
+                v_found := v_t = ANY (p_tokens_a);
+                IF NOT v_found THEN
+                    FOREACH v_u IN ARRAY p_tokens_a LOOP
+                        IF abs(pg_catalog.length(v_t) - pg_catalog.length(v_u)) <= 1
+                           AND (pg_catalog.left(v_t, 1) = pg_catalog.left(v_u, 1) OR pg_catalog.right(v_t, 1) = pg_catalog.right(v_u, 1))
+                           AND canon.name_tokens_close(v_t, v_u) THEN
+                            v_found := true; EXIT;
+                        END IF;
+                    END LOOP;
+                END IF;
+                IF NOT v_found THEN v_all_b := false; END IF;
+            END LOOP;
+        ELSE
+            v_all_a := false;
+            v_all_b := false;
         END IF;
         IF COALESCE(p_two_a, false) AND COALESCE(p_two_b, false) AND NOT v_all_a AND NOT v_all_b THEN
             v_name := 'SURNAMES_CONTRADICT';

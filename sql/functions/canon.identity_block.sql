@@ -128,10 +128,12 @@ BEGIN
         SELECT s.node_id, h.driver_id, h.person_key, s.plate,
                canon.name_similarity(s.name_tokens, h.name_tokens) AS similarity,
                h.hire_date BETWEEN s.lead_date - 90 AND s.lead_date + 30 AS hire_ok,
+               -- compared only when the name is similar: a weak candidate never links anyway
+               CASE WHEN canon.name_similarity(s.name_tokens, h.name_tokens) >= p_threshold THEN
                canon.compare_levels(s.phone, s.id_keys, s.plate, s.name_tokens, s.name_given, s.surnames,
                                     s.two_surnames, s.lead_date, s.car_key, h.phone, h.id_keys, h.plate, h.name_tokens,
                                     h.name_given, h.surnames, h.two_surnames, h.record_date, h.car_key,
-                                    p_threshold) AS levels
+                                    p_threshold) END AS levels
         FROM canon.identity_work_subject AS s
         JOIN holders AS h ON h.plate = s.plate
         WHERE s.name_tokens && h.name_tokens
@@ -157,8 +159,7 @@ BEGIN
                           WHERE p.node_id = s.node_id AND p.dropped IS NULL AND p.match_rule <> 'WEAK')
     ),
     holders AS (
-        SELECT d.driver_id, l.person_key, d.car_key, d.name_tokens, b.key, d.phone, d.id_keys, d.plate,
-               d.name_given, d.surnames, d.two_surnames, d.hire_date
+        SELECT d.driver_id, l.person_key, d.car_key, d.name_tokens, b.key
         FROM canon.drivers_index AS d
         CROSS JOIN LATERAL pg_catalog.unnest(d.name_blocks) AS b (key)
         LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
@@ -166,14 +167,18 @@ BEGIN
     ),
     hits AS (
         SELECT DISTINCT t.node_id, h.driver_id, h.person_key, t.car_key,
-               canon.name_similarity(t.name_tokens, h.name_tokens) AS similarity,
-               canon.compare_levels(s.phone, s.id_keys, s.plate, s.name_tokens, s.name_given, s.surnames,
-                                    s.two_surnames, s.lead_date, s.car_key, h.phone, h.id_keys, h.plate, h.name_tokens,
-                                    h.name_given, h.surnames, h.two_surnames, h.hire_date, h.car_key,
-                                    p_threshold) AS levels
+               canon.name_similarity(t.name_tokens, h.name_tokens) AS similarity
         FROM todo AS t
         JOIN holders AS h ON h.car_key = t.car_key AND h.key = t.key
-        JOIN canon.identity_work_subject AS s ON s.node_id = t.node_id
+    ),
+    scored AS (  -- compared only when the name is similar: a weak candidate never links anyway
+        SELECT x.*, CASE WHEN x.similarity >= p_threshold THEN canon.compare_levels(
+                   s.phone, s.id_keys, s.plate, s.name_tokens, s.name_given, s.surnames, s.two_surnames, s.lead_date,
+                   s.car_key, d.phone, d.id_keys, d.plate, d.name_tokens, d.name_given, d.surnames, d.two_surnames,
+                   d.hire_date, d.car_key, p_threshold) END AS levels
+        FROM hits AS x
+        JOIN canon.identity_work_subject AS s ON s.node_id = x.node_id
+        JOIN canon.drivers_index AS d ON d.driver_id = x.driver_id
     )
     -- same car and a similar name is weak evidence: it links only when the whole comparison (phones and
     -- plates that differ, dates far apart) still reaches p_link_threshold without a veto
@@ -187,7 +192,7 @@ BEGIN
            COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key, x.driver_id, 1, x.similarity,
            'car', x.car_key, x.levels, x.weight_milli, x.veto
     FROM (SELECT h.*, canon.levels_weight(h.levels, p_weights) AS weight_milli, canon.pair_veto(h.levels) AS veto
-          FROM hits AS h) AS x;
+          FROM scored AS h) AS x;
     ANALYZE canon.identity_work_pair;
     RETURN v_rows;
 END;
