@@ -105,7 +105,8 @@ BEGIN
                            s0.lead_date, s0.car_key, h0.phone, h0.id_keys, h0.plate, h0.name_tokens, h0.name_given,
                            h0.surnames, h0.two_surnames, h0.record_date, h0.car_key, p_threshold) AS levels
                 FROM hits AS h0
-                JOIN canon.identity_work_subject AS s0 ON s0.node_id = h0.node_id) AS h) AS x
+                JOIN canon.identity_work_subject AS s0 ON s0.node_id = h0.node_id
+                OFFSET 0) AS h) AS x  -- kept apart: pulled up, the comparison ran once per reference (5x)
     JOIN canon.identity_work_subject AS s ON s.node_id = x.node_id;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
 
@@ -137,6 +138,7 @@ BEGIN
         FROM canon.identity_work_subject AS s
         JOIN holders AS h ON h.plate = s.plate
         WHERE s.name_tokens && h.name_tokens
+        OFFSET 0  -- kept apart: pulled up, the comparison ran once per reference
     )
     INSERT INTO canon.identity_work_pair
         (node_id, match_rule, entity, person_key, driver_id, tier, similarity, key_kind, key_value, levels,
@@ -171,7 +173,7 @@ BEGIN
         FROM todo AS t
         JOIN holders AS h ON h.car_key = t.car_key AND h.key = t.key
     ),
-    scored AS (  -- compared only when the name is similar: a weak candidate never links anyway
+    scored AS MATERIALIZED (  -- compared only when the name is similar: a weak candidate never links anyway
         SELECT x.*, CASE WHEN x.similarity >= p_threshold THEN canon.compare_levels(
                    s.phone, s.id_keys, s.plate, s.name_tokens, s.name_given, s.surnames, s.two_surnames, s.lead_date,
                    s.car_key, d.phone, d.id_keys, d.plate, d.name_tokens, d.name_given, d.surnames, d.two_surnames,

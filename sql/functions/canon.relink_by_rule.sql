@@ -54,7 +54,7 @@ BEGIN
         CROSS JOIN LATERAL (SELECT canon.compare_levels(
                  t.phone, t.id_keys, t.plate, t.name_tokens, t.given_name, t.surnames, t.two_surnames, t.record_date, t.car_key,
                  o.phone, o.id_keys, o.plate, o.name_tokens, o.given_name, o.surnames, o.two_surnames, o.record_date, o.car_key,
-                 v_threshold) AS levels) AS x
+                 v_threshold) AS levels OFFSET 0) AS x
     ),
     best AS (  -- the best pair of each record: a veto anywhere in its person counts against it
         SELECT DISTINCT ON (p.source_table, p.source_pk) p.source_table, p.source_pk, p.person_key, p.weight_milli,
