@@ -4,7 +4,7 @@
 -- thousandths of a bit so that sums are exact whatever the plan. Weights live in numbered versions; the
 -- highest version is the one in use; canon.estimate_match_weights() writes a new version. An operator
 -- may pin a level's weight in canon.match_weight_overrides (it wins over every version).
--- Version 1 is seeded here: the defaults (see docs/identity.md for how they were chosen).
+-- Version 1 is seeded here: the defaults (docs/identity.md says how they were chosen and checked).
 SET lock_timeout = '10s';
 
 CREATE TABLE canon.match_weight_versions (
@@ -42,7 +42,7 @@ CREATE TABLE canon.match_weight_overrides (
 );
 
 INSERT INTO canon.match_weight_versions (version, method, prior_milli, note)
-VALUES (1, 'seed', -13288, 'defaults seeded by the migration: m and u from the generator''s development seeds, prior 1 in 10,000 candidate pairs');
+VALUES (1, 'seed', -13288, 'defaults seeded by the migration: m and u set by hand and checked on the sample generator (seed 0.42), prior 1 in 10,000 pairs');
 
 -- m = P(level | same human), u = P(level | two humans); weight_milli = round(1000 * log2(m / u))
 INSERT INTO canon.match_weights (version, field, level, level_order, m, u, weight_milli, source)
