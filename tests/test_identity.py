@@ -68,6 +68,36 @@ def test_recall_target_on_scale_1(sample_db):
     assert recall >= 0.95, f"pairwise recall {recall:.4f}"
 
 
+VETO_INSIDE = """
+SELECT count(*) FROM canon.v_identity_records AS a
+JOIN canon.v_identity_records AS b
+  ON b.person_key = a.person_key AND (b.source_table, b.source_pk) > (a.source_table, a.source_pk)
+WHERE canon.pair_veto(canon.compare_levels(
+          a.phone, a.id_keys, a.plate, a.name_tokens, a.given_name, a.surnames, a.two_surnames, a.record_date, a.car_key,
+          b.phone, b.id_keys, b.plate, b.name_tokens, b.given_name, b.surnames, b.two_surnames, b.record_date, b.car_key,
+          0.66)) IS NOT NULL
+"""
+
+
+def test_no_person_holds_a_vetoed_pair(sample_db):
+    # two different documents, contradicting surnames or a household never end up in one person
+    url, _ = sample_db
+    with psycopg.connect(url) as c:
+        assert c.execute(VETO_INSIDE).fetchone()[0] == 0
+
+
+def test_every_link_can_be_explained(sample_db):
+    url, _ = sample_db
+    with psycopg.connect(url) as c:
+        rows = c.execute("""SELECT e.item, count(*) FROM (SELECT source_table, source_pk FROM canon.identity_links
+                                                          ORDER BY md5(source_table || source_pk) LIMIT 50) AS l
+                            CROSS JOIN LATERAL canon.explain_match(l.source_table, l.source_pk) AS e
+                            GROUP BY 1""").fetchall()
+    counts = dict(rows)
+    assert counts["probability"] == counts["link"] == counts["runner_up"] == 50
+    assert counts.get("comparison", 0) >= 6 * 40, "most linked records have another record to be compared with"
+
+
 def test_first_run_counts_every_valid_record(sample_db):
     url, first = sample_db
     with psycopg.connect(url) as c:

@@ -69,8 +69,10 @@ SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table
                   'R3: same plate and name, driver hired within the window');
 SELECT is((SELECT match_rule FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c3'),
           'R3B_PLATE_NAME_ANY_DATE', 'R3B: same plate and name, driver hired long before the lead');
-SELECT is((SELECT match_rule FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c4'),
-          'R4_CAR_NAME', 'R4: same brand + model and name');
+SELECT results_eq($$SELECT reason_code, candidates -> 0 ->> 'driver_id' FROM t_queue
+                    WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c4'$$,
+                  $$VALUES ('WEAK_MATCH_ONLY'::text, 't-d4'::text)$$,
+                  'same car model and name but nothing else: below link_threshold, queued with the driver as candidate');
 SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_migrations' AND source_pk = '910001'$$,
                   $$SELECT 'DRIVER_DIRECT'::text, person_key FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c2'$$,
                   'DRIVER_DIRECT: the migration joins the person of the driver it names');
@@ -78,9 +80,9 @@ SELECT is((SELECT reason_code FROM t_queue WHERE source_table = 'module_ct_migra
           'DRIVER_NOT_FOUND', 'a migration naming an unknown driver is queued as DRIVER_NOT_FOUND');
 
 -- households, shared phones, ambiguity
-SELECT ok((SELECT match_rule = 'NEW_PERSON' AND evidence::text LIKE '%NAME_CONFLICT%' FROM t_link
+SELECT ok((SELECT match_rule = 'NEW_PERSON' AND evidence::text LIKE '%HOUSEHOLD%' FROM t_link
            WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910002'),
-          'household: a relative on the same phone is not the driver (NAME_CONFLICT) and becomes a new person');
+          'household: a relative on the same phone is not the driver (HOUSEHOLD veto) and becomes a new person');
 SELECT isnt((SELECT person_key FROM t_link WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910002'),
             (SELECT person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d6'),
             'household: the relative does not get the driver''s person_key');

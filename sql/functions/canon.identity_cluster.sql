@@ -1,0 +1,143 @@
+-- Stage 6 of canon.run_identity: the records linked to an entity and the records with no candidate,
+-- connected by strong keys (usable phone without name conflict, licence/document, plate + similar name)
+-- when the two records' comparison has no veto (canon.pair_veto);
+-- unlinked drivers of one human grouped first. Connected components by canon.propagate_labels. Returns
+-- the number of iterations of the records' clustering.
+-- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
+-- not granted to the job and writer roles.
+CREATE OR REPLACE FUNCTION canon.identity_cluster(p_subjects integer, p_threshold numeric)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_iterations integer;
+    v_group_iterations integer;
+BEGIN
+    ANALYZE canon.identity_work_subject;
+    INSERT INTO canon.identity_work_entity (node_id, entity, person_key, driver_id)
+    SELECT p_subjects + pg_catalog.row_number() OVER (ORDER BY e.entity)::integer, e.entity,
+           CASE WHEN e.entity NOT LIKE 'D:%' THEN e.entity::uuid END,
+           CASE WHEN e.entity LIKE 'D:%' THEN pg_catalog.substr(e.entity, 3) END
+    FROM (SELECT DISTINCT s.entity FROM canon.identity_work_subject AS s WHERE s.outcome = 'LINK') AS e;
+
+    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+    SELECT s.node_id, e.node_id, s.match_rule
+    FROM canon.identity_work_subject AS s
+    JOIN canon.identity_work_entity AS e ON e.entity = s.entity
+    WHERE s.outcome = 'LINK';
+
+    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+    WITH ids AS MATERIALIZED (
+        SELECT s.node_id, s.outcome, k.key
+        FROM canon.identity_work_subject AS s
+        CROSS JOIN LATERAL pg_catalog.unnest(s.id_keys) AS k (key)
+        WHERE s.outcome IN ('LINK', 'NONE')
+    )
+    SELECT a.node_id, b.node_id, 'R1_PHONE_EXACT'
+    FROM canon.identity_work_subject AS a
+    JOIN canon.identity_work_subject AS b ON b.phone = a.phone AND b.node_id > a.node_id
+    WHERE a.phone_usable AND b.phone_usable
+      AND a.outcome IN ('LINK', 'NONE') AND b.outcome IN ('LINK', 'NONE')
+      AND (a.outcome = 'NONE' OR b.outcome = 'NONE')
+      AND NOT canon.names_conflict(a.name_tokens, b.name_tokens, a.given_name, b.given_name, p_threshold)
+      AND NOT (pg_catalog.cardinality(a.id_keys) > 0 AND pg_catalog.cardinality(b.id_keys) > 0
+               AND NOT a.id_keys && b.id_keys
+               AND canon.name_similarity(a.name_tokens, b.name_tokens) < p_threshold)
+      AND canon.pair_veto(canon.compare_levels(
+              a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date, a.car_key,
+              b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
+              p_threshold)) IS NULL
+    UNION
+    SELECT a.node_id, b.node_id, 'R2_LICENSE_EXACT'
+    FROM (SELECT DISTINCT x.node_id, y.node_id AS other
+          FROM ids AS x
+          JOIN ids AS y ON y.key = x.key AND y.node_id > x.node_id
+          WHERE x.outcome = 'NONE' OR y.outcome = 'NONE') AS k
+    JOIN canon.identity_work_subject AS a ON a.node_id = k.node_id
+    JOIN canon.identity_work_subject AS b ON b.node_id = k.other
+    WHERE canon.pair_veto(canon.compare_levels(
+              a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date, a.car_key,
+              b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
+              p_threshold)) IS NULL
+    UNION
+    SELECT a.node_id, b.node_id, 'R3B_PLATE_NAME_ANY_DATE'
+    FROM canon.identity_work_subject AS a
+    JOIN canon.identity_work_subject AS b ON b.plate = a.plate AND b.node_id > a.node_id
+    WHERE a.outcome IN ('LINK', 'NONE') AND b.outcome IN ('LINK', 'NONE')
+      AND (a.outcome = 'NONE' OR b.outcome = 'NONE')
+      AND canon.name_similarity(a.name_tokens, b.name_tokens) >= p_threshold
+      AND canon.pair_veto(canon.compare_levels(
+              a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date, a.car_key,
+              b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
+              p_threshold)) IS NULL;
+
+    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+    SELECT e.node_b, e.node_a, e.match_rule FROM canon.identity_work_edge AS e;
+
+    INSERT INTO canon.identity_work_node (node_id, label)
+    SELECT s.node_id, s.node_id FROM canon.identity_work_subject AS s WHERE s.outcome IN ('LINK', 'NONE')
+    UNION ALL
+    SELECT e.node_id, e.node_id FROM canon.identity_work_entity AS e;
+    ANALYZE canon.identity_work_edge;
+    ANALYZE canon.identity_work_node;
+
+    -- unlinked drivers that are one human become one new person: two driver entities of this run
+    -- whose driver rows share a licence/document, or that a linked record matches both by R1/R2 (its
+    -- best tier chose one, typically the target-park row, the other is the human's older row in
+    -- another park). Groups are components over these edges only (first propagation pass); the
+    -- records' clustering below does not use them.
+    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+    SELECT DISTINCT e1.node_id, e2.node_id, 'ENTITY'
+    FROM canon.identity_work_subject AS s
+    JOIN canon.identity_work_entity AS e1 ON e1.entity = s.entity AND e1.driver_id IS NOT NULL
+    JOIN canon.identity_work_pair AS p ON p.node_id = s.node_id AND p.dropped IS NULL
+         AND p.match_rule IN ('R1_PHONE_EXACT', 'R2_LICENSE_EXACT') AND p.entity <> s.entity
+    JOIN canon.identity_work_entity AS e2 ON e2.entity = p.entity AND e2.driver_id IS NOT NULL
+    -- the two drivers must be compatible with each other, not only with the record: a shared
+    -- licence/document, or (one side without any) similar names that do not conflict. A phone
+    -- shared by father and son (two documents) never joins them
+    JOIN canon.drivers_index AS d1 ON d1.driver_id = e1.driver_id
+    JOIN canon.drivers_index AS d2 ON d2.driver_id = e2.driver_id
+    WHERE s.outcome = 'LINK'
+      AND (d1.id_keys && d2.id_keys
+           OR (NOT (pg_catalog.cardinality(d1.id_keys) > 0 AND pg_catalog.cardinality(d2.id_keys) > 0)
+               AND NOT canon.names_conflict(d1.name_tokens, d2.name_tokens, d1.given_name, d2.given_name, p_threshold)
+               AND canon.name_similarity(d1.name_tokens, d2.name_tokens) >= p_threshold))
+    UNION
+    SELECT a.node_id, b.node_id, 'ENTITY'
+    FROM (SELECT e.node_id, k.key
+          FROM canon.identity_work_entity AS e
+          JOIN canon.drivers_index AS d ON d.driver_id = e.driver_id
+          CROSS JOIN LATERAL pg_catalog.unnest(d.id_keys) AS k (key)) AS a
+    JOIN (SELECT e.node_id, k.key
+          FROM canon.identity_work_entity AS e
+          JOIN canon.drivers_index AS d ON d.driver_id = e.driver_id
+          CROSS JOIN LATERAL pg_catalog.unnest(d.id_keys) AS k (key)) AS b
+      ON b.key = a.key AND b.node_id <> a.node_id;
+    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+    SELECT e.node_b, e.node_a, e.match_rule FROM canon.identity_work_edge AS e WHERE e.match_rule = 'ENTITY';
+    v_group_iterations := canon.propagate_labels('ENTITY');
+    -- a new person for every unlinked driver some record links to (one per group of drivers of one
+    -- human), and (below) for every cluster of records without any entity
+    WITH grp AS (
+        SELECT n.label, pg_catalog.gen_random_uuid() AS new_person_key
+        FROM canon.identity_work_entity AS e
+        JOIN canon.identity_work_node AS n ON n.node_id = e.node_id
+        GROUP BY n.label
+        HAVING pg_catalog.count(e.person_key) = 0
+    )
+    UPDATE canon.identity_work_entity AS e SET new_person_key = g.new_person_key
+    FROM canon.identity_work_node AS n, grp AS g
+    WHERE n.node_id = e.node_id AND g.label = n.label AND e.driver_id IS NOT NULL;
+    UPDATE canon.identity_work_entity AS e SET new_person_key = pg_catalog.gen_random_uuid()
+    WHERE e.driver_id IS NOT NULL AND e.new_person_key IS NULL;
+    DELETE FROM canon.identity_work_edge AS e WHERE e.match_rule = 'ENTITY';
+    UPDATE canon.identity_work_node AS n SET label = n.node_id WHERE n.label <> n.node_id;
+
+    -- connected components of the records and entities (every edge left: the ENTITY ones are gone)
+    v_iterations := canon.propagate_labels(NULL);
+    RETURN v_iterations;
+END;
+$$;
+COMMENT ON FUNCTION canon.identity_cluster(integer, numeric) IS 'canon.identity_cluster(p_subjects integer, p_threshold numeric) -> integer: cluster the records to decide (stage of canon.run_identity)';

@@ -1,0 +1,166 @@
+-- Stage 2 of canon.run_identity: canon.lead_keys, the normalized keys of the new and changed valid lead
+-- records of the range (lead_date p_date_from..p_date_to). Skipped when the three raw lead tables have no
+-- new row version, the view's date bounds (min_lead_date, today) are the same and lead_keys was not
+-- written by anyone else since a scan that covered every date of the range; the scanned counts then come
+-- from canon.lead_scan_days. Returns {scanned: {<source_table>: n}, changed}.
+-- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
+-- not granted to the job and writer roles.
+CREATE OR REPLACE FUNCTION canon.identity_index_leads(p_run_id bigint, p_date_from date, p_date_to date)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_fp_raw text;
+    v_fp_stored text;
+    v_covered datemultirange;
+    v_raw_rows bigint;
+    v_index_rows bigint;
+    v_index_defs text[];
+    v_scan jsonb;
+    v_keys_changed bigint;
+BEGIN
+    -- v3: the parsed name joined the keys; a new version makes an upgraded database re-normalize every row once
+    SELECT 'v3:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
+           || pg_catalog.string_agg(':' || v.row_count::text || ':' || v.versions_hash::text, '' ORDER BY t.ord),
+           pg_catalog.sum(v.row_count)
+    INTO v_fp_raw, v_raw_rows
+    FROM (VALUES (1, 'public.module_ct_cabinet_leads'::regclass), (2, 'public.module_ct_scouting_daily'::regclass),
+                 (3, 'public.module_ct_migrations'::regclass)) AS t (ord, source)
+    CROSS JOIN LATERAL canon.row_versions(t.source) AS v;
+    SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.lead_keys AS k;
+    v_fp_stored := NULL;
+    v_covered := NULL;
+    SELECT st.fingerprint, st.covered INTO v_fp_stored, v_covered
+    FROM canon.identity_source_state AS st WHERE st.input = 'leads';
+    IF v_fp_stored IS NOT DISTINCT FROM v_fp_raw || ':' || v_index_rows::text
+       AND v_covered @> pg_catalog.daterange(p_date_from, p_date_to, '[]') THEN
+        SELECT pg_catalog.jsonb_build_object(
+                   'scanned', COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb),
+                   'changed', 0)
+        INTO v_scan
+        FROM (SELECT d.source_table, pg_catalog.sum(d.records) AS n
+              FROM canon.lead_scan_days AS d
+              WHERE d.lead_date BETWEEN p_date_from AND p_date_to
+              GROUP BY 1) AS x;
+    ELSE
+        IF v_fp_stored IS DISTINCT FROM v_fp_raw || ':' || v_index_rows::text OR v_covered IS NULL THEN
+            v_covered := '{}'::datemultirange;  -- the index is current for no date but those scanned now
+            DELETE FROM canon.lead_scan_days AS d WHERE true;
+        END IF;
+        DELETE FROM canon.lead_scan_days AS d WHERE d.lead_date BETWEEN p_date_from AND p_date_to;
+        -- a first load (the index holds under half the raw lead rows): secondary indexes are built
+        -- once after the insert (see canon.drop_secondary_indexes)
+        v_index_defs := NULL;
+        IF v_raw_rows >= 1000 AND v_index_rows < v_raw_rows / 2 THEN
+            v_index_defs := canon.drop_secondary_indexes('canon.lead_keys'::regclass);
+        END IF;
+        -- One serial read of the view into an unlogged work table; the normalizer calls (~30 us a
+        -- record) then run over it in a CREATE TABLE AS, which may use parallel workers (see the drivers
+        -- above and migration 0013). Only new and changed records (row hash) are normalized.
+        INSERT INTO canon.identity_work_lead
+            (source_table, source_pk, lead_date, phone_raw, license_raw, document_raw, plate_raw, full_name_raw,
+             car_brand_raw, car_model_raw, driver_id, first_name_raw, last_name_raw, row_hash)
+        SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
+               l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
+               l.payload_json ->> 'first_name', l.payload_json ->> 'last_name',
+               -- v3: the parsed name (canon.parse_name) joined the keys
+               pg_catalog.md5(ROW('v3', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
+                                  l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
+                                  l.payload_json ->> 'first_name', l.payload_json ->> 'last_name')::text)
+        FROM observational.v_source_leads AS l
+        WHERE l.reject_reason IS NULL
+          AND l.lead_date BETWEEN p_date_from AND p_date_to;
+        ANALYZE canon.identity_work_lead;
+
+        PERFORM 'PRAGMA:TABLE: identity_lead_keys (source_table text, source_pk text, lead_date date, row_hash text, driver_id text, first_name_raw text, car text, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
+        -- name blocks serve rule R4 only, which needs a car: two records in three have none (6 us a record)
+        CREATE TEMP TABLE identity_lead_keys ON COMMIT DROP AS
+        SELECT n.*, canon.license_dni(n.license) AS license_dni,
+               CASE WHEN n.car <> '' THEN canon.name_block_keys(n.name_tokens) ELSE '{}'::text[] END AS name_blocks
+        FROM (SELECT w.source_table, w.source_pk, w.lead_date, w.row_hash, w.driver_id, w.first_name_raw,
+                     pg_catalog.concat_ws(' ', w.car_brand_raw, w.car_model_raw) AS car,
+                     canon.normalize_phone(w.phone_raw) AS phone,
+                     canon.normalize_license(w.license_raw) AS license,
+                     canon.normalize_document(w.document_raw) AS document,
+                     canon.normalize_plate(w.plate_raw) AS plate,
+                     canon.name_tokens(w.full_name_raw) AS name_tokens,
+                     pn.given_name AS name_given, pn.surnames, pn.two_surnames
+              FROM canon.identity_work_lead AS w
+              CROSS JOIN LATERAL canon.parse_name(w.full_name_raw, w.first_name_raw, w.last_name_raw) AS pn
+              LEFT JOIN canon.lead_keys AS k ON k.source_table = w.source_table AND k.source_pk = w.source_pk
+              WHERE k.row_hash IS DISTINCT FROM w.row_hash
+              OFFSET 0) AS n;
+
+        WITH
+        -- first names and cars repeat across records: each distinct value is normalized once
+        given AS MATERIALIZED (
+            SELECT g.raw, (canon.name_tokens(g.raw))[1] AS given_name
+            FROM (SELECT DISTINCT pg_catalog.split_part(pg_catalog.btrim(c.first_name_raw), ' ', 1) AS raw
+                  FROM pg_temp.identity_lead_keys AS c) AS g
+            WHERE g.raw IS NOT NULL
+        ),
+        cars AS MATERIALIZED (
+            SELECT g.car, canon.name_key(g.car) AS car_key
+            FROM (SELECT DISTINCT c.car FROM pg_temp.identity_lead_keys AS c) AS g
+        ),
+        upserted AS (
+            INSERT INTO canon.lead_keys AS t
+                (source_table, source_pk, lead_date, phone, license, document, license_dni, id_keys, plate,
+                 name_tokens, name_key, given_name, name_given, surnames, two_surnames, name_blocks, car_key,
+                 driver_id, row_hash, decided_hash, run_id, updated_at)
+            SELECT k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni,
+                   pg_catalog.array_remove(ARRAY['L:' || k.license,  -- sorted, distinct, no NULL
+                   LEAST('N:' || k.document, 'N:' || k.license_dni),
+                   CASE WHEN k.document <> k.license_dni THEN GREATEST('N:' || k.document, 'N:' || k.license_dni) END], NULL),
+                   k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
+                   g.given_name, k.name_given, k.surnames, k.two_surnames, k.name_blocks, v.car_key, k.driver_id,
+                   k.row_hash,
+                   -- decided in this run (step 3 takes every row written by this run): written here rather
+                   -- than by an UPDATE of every new row (and of all its indexes) at the end
+                   k.row_hash, p_run_id, pg_catalog.now()
+            FROM pg_temp.identity_lead_keys AS k
+            LEFT JOIN given AS g ON g.raw = pg_catalog.split_part(pg_catalog.btrim(k.first_name_raw), ' ', 1)
+            LEFT JOIN cars AS v ON v.car = k.car
+            ON CONFLICT (source_table, source_pk) DO UPDATE
+            SET lead_date = EXCLUDED.lead_date, phone = EXCLUDED.phone, license = EXCLUDED.license,
+                document = EXCLUDED.document, license_dni = EXCLUDED.license_dni, id_keys = EXCLUDED.id_keys,
+                plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
+                given_name = EXCLUDED.given_name, name_given = EXCLUDED.name_given, surnames = EXCLUDED.surnames,
+                two_surnames = EXCLUDED.two_surnames, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
+                driver_id = EXCLUDED.driver_id, row_hash = EXCLUDED.row_hash, decided_hash = EXCLUDED.decided_hash,
+                run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
+            RETURNING t.source_table
+        ),
+        days AS (
+            INSERT INTO canon.lead_scan_days (source_table, lead_date, records)
+            SELECT w.source_table, w.lead_date, pg_catalog.count(*) FROM canon.identity_work_lead AS w GROUP BY 1, 2
+        )
+        SELECT pg_catalog.jsonb_build_object(
+                   'scanned', (SELECT COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb)
+                               FROM (SELECT w.source_table, pg_catalog.count(*) AS n
+                                     FROM canon.identity_work_lead AS w GROUP BY 1) AS x),
+                   'changed', (SELECT pg_catalog.count(*) FROM upserted))
+        INTO v_scan;
+        DROP TABLE pg_temp.identity_lead_keys;
+        TRUNCATE canon.identity_work_lead;
+        IF v_index_defs IS NOT NULL THEN
+            PERFORM canon.create_indexes(v_index_defs);
+        END IF;
+        SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.lead_keys AS k;
+        INSERT INTO canon.identity_source_state AS st (input, fingerprint, covered, run_id, updated_at)
+        VALUES ('leads', v_fp_raw || ':' || v_index_rows::text,
+                v_covered + pg_catalog.datemultirange(pg_catalog.daterange(p_date_from, p_date_to, '[]')),
+                p_run_id, pg_catalog.now())
+        ON CONFLICT (input) DO UPDATE
+        SET fingerprint = EXCLUDED.fingerprint, covered = EXCLUDED.covered, run_id = EXCLUDED.run_id,
+            updated_at = EXCLUDED.updated_at;
+    END IF;
+    v_keys_changed := (v_scan ->> 'changed')::bigint;
+    IF v_keys_changed > 1000 THEN
+        ANALYZE canon.lead_keys;
+    END IF;
+    RETURN v_scan;
+END;
+$$;
+COMMENT ON FUNCTION canon.identity_index_leads(bigint, date, date) IS 'canon.identity_index_leads(p_run_id bigint, p_date_from date, p_date_to date) -> jsonb {scanned, changed}: refresh canon.lead_keys for the range (stage of canon.run_identity)';

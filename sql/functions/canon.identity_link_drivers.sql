@@ -1,0 +1,108 @@
+-- Stage 9 of canon.run_identity: an unlinked driver joins the one person its keys match (phone or
+-- licence/document, else plate + name); only drivers changed in this run or sharing a key with a record
+-- linked in this run are read. A pair with a veto (canon.pair_veto) never links. Returns the number of
+-- drivers linked.
+-- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
+-- not granted to the job and writer roles.
+CREATE OR REPLACE FUNCTION canon.identity_link_drivers(p_run_id bigint, p_drivers_changed bigint, p_threshold numeric)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_rows bigint := 0;
+BEGIN
+    IF p_drivers_changed > 0 OR EXISTS (SELECT 1 FROM canon.identity_links AS l WHERE l.run_id = p_run_id) THEN
+        WITH loose AS (  -- the columns used below only: the whole row is ~460 bytes
+            SELECT d.driver_id, d.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name, d.name_given,
+                   d.surnames, d.two_surnames
+            FROM canon.drivers_index AS d
+            WHERE d.removed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
+                              WHERE l.source_table = 'drivers' AND l.source_pk = d.driver_id)
+        ),
+        holders AS (
+            SELECT l.person_key, l.run_id AS link_run, k.phone, k.id_keys, k.plate, k.name_tokens, k.given_name,
+                   k.name_given, k.surnames, k.two_surnames
+            FROM canon.lead_keys AS k
+            JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+            UNION ALL
+            SELECT l.person_key, l.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name, d.name_given,
+                   d.surnames, d.two_surnames
+            FROM canon.drivers_index AS d
+            JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
+            WHERE d.removed_at IS NULL
+        ),
+        hits AS (
+            SELECT c.driver_id, c.run_id AS driver_run, h.link_run, 'R1_PHONE_EXACT' AS match_rule, h.person_key,
+                   'phone' AS key_kind, c.phone AS key_value,
+                   canon.names_conflict(c.name_tokens, h.name_tokens, c.given_name, h.given_name, p_threshold)
+                   OR (pg_catalog.cardinality(c.id_keys) > 0 AND pg_catalog.cardinality(h.id_keys) > 0
+                       AND NOT c.id_keys && h.id_keys
+                       AND canon.name_similarity(c.name_tokens, h.name_tokens) < p_threshold)
+                   OR canon.pair_veto(canon.compare_levels(
+                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
+                       p_threshold)) IS NOT NULL AS conflict,
+                   NULL::numeric AS similarity
+            FROM loose AS c JOIN holders AS h ON h.phone = c.phone
+            UNION ALL
+            SELECT c.driver_id, c.run_id, h.link_run, 'R2_LICENSE_EXACT', h.person_key,
+                   CASE WHEN ck.key LIKE 'L:%' THEN 'license' ELSE 'document' END, pg_catalog.substr(ck.key, 3),
+                   false, NULL
+            FROM loose AS c
+            CROSS JOIN LATERAL pg_catalog.unnest(c.id_keys) AS ck (key)
+            JOIN (SELECT h0.*, hk.key FROM holders AS h0 CROSS JOIN LATERAL pg_catalog.unnest(h0.id_keys) AS hk (key)) AS h
+              ON h.key = ck.key
+            UNION ALL
+            SELECT c.driver_id, c.run_id, h.link_run, 'R3B_PLATE_NAME_ANY_DATE', h.person_key, 'plate', c.plate,
+                   canon.pair_veto(canon.compare_levels(
+                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
+                       p_threshold)) IS NOT NULL, canon.name_similarity(c.name_tokens, h.name_tokens)
+            FROM loose AS c JOIN holders AS h ON h.plate = c.plate
+            WHERE c.name_tokens && h.name_tokens
+        ),
+        relevant AS (
+            SELECT x.*
+            FROM hits AS x
+            WHERE x.driver_id IN (SELECT y.driver_id FROM hits AS y WHERE y.driver_run = p_run_id OR y.link_run = p_run_id)
+              AND NOT x.conflict
+              AND (x.match_rule <> 'R3B_PLATE_NAME_ANY_DATE' OR x.similarity >= p_threshold)
+        ),
+        per_driver AS (
+            SELECT r.driver_id,
+                   pg_catalog.count(DISTINCT r.person_key) FILTER (WHERE r.match_rule <> 'R3B_PLATE_NAME_ANY_DATE') AS strong,
+                   pg_catalog.min(r.person_key::text) FILTER (WHERE r.match_rule <> 'R3B_PLATE_NAME_ANY_DATE') AS strong_person,
+                   pg_catalog.bool_or(r.match_rule = 'R1_PHONE_EXACT') AS by_phone,
+                   pg_catalog.count(DISTINCT r.person_key) FILTER (WHERE r.match_rule = 'R3B_PLATE_NAME_ANY_DATE') AS fuzzy,
+                   pg_catalog.min(r.person_key::text) FILTER (WHERE r.match_rule = 'R3B_PLATE_NAME_ANY_DATE') AS fuzzy_person,
+                   pg_catalog.max(r.similarity) AS similarity,
+                   pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
+                       'rule', r.match_rule, 'key', r.key_kind, 'value', canon.mask_identifier(r.key_value))) AS matched
+            FROM relevant AS r
+            GROUP BY r.driver_id
+        )
+        INSERT INTO canon.identity_links
+            (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
+        SELECT CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END::uuid,
+               'drivers', p.driver_id,
+               CASE WHEN p.strong = 1 AND p.by_phone THEN 'R1_PHONE_EXACT'
+                    WHEN p.strong = 1 THEN 'R2_LICENSE_EXACT' ELSE 'R3B_PLATE_NAME_ANY_DATE' END,
+               CASE WHEN p.strong = 1 AND p.by_phone THEN 95
+                    WHEN p.strong = 1 THEN 92 ELSE pg_catalog.round(p.similarity * 100, 2) END,
+               CASE WHEN p.strong = 1 THEN 'HIGH' ELSE 'MEDIUM' END,
+               pg_catalog.jsonb_build_object('rule', CASE WHEN p.strong = 1 AND p.by_phone THEN 'R1_PHONE_EXACT'
+                                                          WHEN p.strong = 1 THEN 'R2_LICENSE_EXACT'
+                                                          ELSE 'R3B_PLATE_NAME_ANY_DATE' END,
+                                             'matched', p.matched, 'driver_pass', true),
+               p_run_id
+        FROM per_driver AS p
+        WHERE p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1)
+        ON CONFLICT (source_table, source_pk) DO NOTHING;
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+    END IF;
+    RETURN v_rows;
+END;
+$$;
+COMMENT ON FUNCTION canon.identity_link_drivers(bigint, bigint, numeric) IS 'canon.identity_link_drivers(p_run_id bigint, p_drivers_changed bigint, p_threshold numeric) -> bigint: link unlinked drivers to the person their keys match (stage of canon.run_identity)';

@@ -1,0 +1,12 @@
+-- The probability that a pair is one human from its total weight and the prior, both in thousandths of
+-- a bit (log2 odds): 1 / (1 + 2^-(prior + weight)). Computed only at the end, from exact integer sums.
+CREATE OR REPLACE FUNCTION canon.match_probability(p_weight_milli bigint, p_prior_milli bigint)
+RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN pg_catalog.round(1 / (1 + pg_catalog.power(2::numeric, LEAST(GREATEST(-(p_prior_milli + p_weight_milli) / 1000.0, -200), 200))), 6);
+END;
+$$;
+COMMENT ON FUNCTION canon.match_probability(bigint, bigint) IS 'canon.match_probability(p_weight_milli bigint, p_prior_milli bigint) -> numeric: probability of one human from the log2 odds in thousandths of a bit';

@@ -1,0 +1,39 @@
+-- The stages of canon.run_identity on their own, on seeded work tables: candidate pairs (canon.identity_block)
+-- carry their comparison levels, weight and veto; a vetoed candidate is dropped.
+BEGIN;
+SET client_min_messages = warning;
+SELECT plan(6);
+
+TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
+-- an unlinked driver, and two records to decide on its phone: the driver himself (a typo in his given
+-- name) and his sister
+INSERT INTO canon.drivers_index (driver_id, park_id, phone, name_tokens, name_key, given_name, name_given, surnames,
+                                 two_surnames, hire_date, row_hash)
+VALUES ('s-d1', '08e20910d81d42658d4334d3f6d10ac0', '987690001', '{PERCY,PENA,YUPANQUI}', 'PENA PERCY YUPANQUI',
+        'PERCY', 'PERCY', '{PENA,YUPANQUI}', true, '2024-07-01', 'x');
+INSERT INTO canon.identity_work_subject (node_id, source_table, source_pk, lead_date, phone, phone_usable, name_tokens,
+                                         given_name, name_given, surnames, two_surnames)
+VALUES (1, 'module_ct_cabinet_leads', 's-c1', '2024-07-02', '987690001', true, '{PENA,PERYC,YUPANQUI}', 'PERYC', 'PERYC',
+        '{PENA,YUPANQUI}', true),
+       (2, 'module_ct_cabinet_leads', 's-c2', '2024-07-03', '987690001', true, '{PENA,ROSA,YUPANQUI}', 'ROSA', 'ROSA',
+        '{PENA,YUPANQUI}', true);
+SELECT ok(canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99) = 2,
+          'identity_block finds the two phone candidate pairs');
+SELECT results_eq($$SELECT match_rule, entity, levels[1], levels[4], veto, dropped FROM canon.identity_work_pair WHERE node_id = 1$$,
+                  $$VALUES ('R1_PHONE_EXACT'::text, 'D:s-d1'::text, 'SAME'::text, 'GIVEN_BOTH_SURNAMES'::text, NULL::text, NULL::text)$$,
+                  'the driver''s own lead (a swapped letter in the given name): same phone, given name and both surnames, no veto');
+SELECT ok((SELECT weight_milli = canon.levels_weight(levels, canon.match_weight_map()) AND weight_milli > 0
+           FROM canon.identity_work_pair WHERE node_id = 1),
+          'the pair carries its weight from the weights in use');
+SELECT results_eq($$SELECT levels[4], veto, dropped FROM canon.identity_work_pair WHERE node_id = 2$$,
+                  $$VALUES ('GIVEN_DIFFER'::text, 'HOUSEHOLD'::text, 'HOUSEHOLD'::text)$$,
+                  'his sister on the same phone: given names differ, HOUSEHOLD veto, the candidate is dropped');
+
+-- the decision stage reads the pairs: the driver's lead links, the sister does not
+SELECT lives_ok($$SELECT canon.identity_decide_rules(0.66, 0.15)$$, 'identity_decide_rules runs on the seeded pairs');
+SELECT results_eq($$SELECT node_id, outcome, entity FROM canon.identity_work_subject ORDER BY node_id$$,
+                  $$VALUES (1, 'LINK'::text, 'D:s-d1'::text), (2, 'NONE'::text, NULL::text)$$,
+                  'the lead links to the driver; the sister is left to found a person of her own');
+
+SELECT * FROM finish();
+ROLLBACK;
