@@ -6,6 +6,7 @@ CREATE OR REPLACE FUNCTION ops.health_lead_scan_prepare()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = off  -- a policy on a raw table fails loudly instead of running its owner's code (SECURITY.md)
 AS $$
 DECLARE
     v_rows bigint;

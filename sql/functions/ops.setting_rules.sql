@@ -32,6 +32,13 @@ AS $$
            ('health_shared_phone_pct', 'number', 0, 100),
            ('health_unmatched_payments_pct', 'number', 0, 100),
            ('health_claim_overdue_days', 'integer', 1, 3660),
-           ('health_claim_overdue_pct', 'number', 0, 100);
+           ('health_claim_overdue_pct', 'number', 0, 100),
+           ('health_claims_overdue_warn_pen', 'number', 0, 999999999),
+           ('health_payments_unmatched_warn_pen', 'number', 0, 999999999),
+           ('link_threshold', 'number', 0, 1),
+           ('review_threshold', 'number', 0, 1),
+           ('ambiguity_margin', 'number', 0, 100),
+           ('max_block_size', 'integer', 2, 100000),
+           ('name_block_days', 'integer', 0, 366);
 $$;
 COMMENT ON FUNCTION ops.setting_rules() IS 'ops.setting_rules() -> SETOF (key, kind integer|number|date|timezone|text, min_value, max_value): what ops.set_setting accepts for each setting';
