@@ -32,7 +32,8 @@ BEGIN
         ORDER BY sn.payment_id, sn.snapshot_id DESC
     ),
     src AS MATERIALIZED (
-        SELECT p.id AS payment_id, p.date AS pay_date, p.time::text AS pay_time, p.scout_id,
+        SELECT p.id AS payment_id, CASE WHEN pg_catalog.isfinite(p.date) THEN p.date END AS pay_date,  -- infinite: no date
+               p.time::text AS pay_time, p.scout_id,
                p.driver::text AS driver_name,
                -- over 100 characters it is no driver id: the payment is identified by person or name
                CASE WHEN pg_catalog.length(pg_catalog.btrim(p.driver_id)) BETWEEN 1 AND 100
