@@ -168,7 +168,7 @@ def test_a_raw_change_after_a_run_is_picked_up_by_the_next_one(fast_db, change):
             assert conn.execute("SELECT payload_json ->> 'first_name' FROM observational.lead_events "
                                 "WHERE source_pk = %s", (pk,)).fetchone()[0] == "RENOMBRADO"
         elif change == "delete":
-            assert count_events(conn) == 400, "the event of a deleted source row stays (DOMAIN §4)"
+            assert count_events(conn) == 400, "the event of a deleted source row stays (docs/rules.md §4)"
             assert conn.execute("SELECT event_date FROM observational.lead_events WHERE source_pk = %s",
                                 (pk,)).fetchone()[0] == event_date, "with its date"
             assert snapshot[("events_without_source", "module_ct_cabinet_leads")][0] == "WARN"

@@ -1,6 +1,6 @@
 -- =====================================================================================================
 -- tools/sample_data.sql — deterministic, seeded, set-based generator of realistic Peruvian sample data
--- for the raw source tables of the lead-attribution package (DOMAIN.md §1), plus a ground truth.
+-- for the raw source tables of the lead-attribution package (docs/rules.md §1), plus a ground truth.
 --
 --   psql -v ON_ERROR_STOP=1 -f tools/sample_data.sql            -- installs schema `sample` (idempotent)
 --   SELECT sample.generate();                                  -- scale 1, seed 0.42, p_end = today (Lima)

@@ -1,5 +1,5 @@
 -- Similarity of two token sets (canon.name_tokens): (Jaccard + overlap) / 2 with
--- overlap = |A∩B| / max(|A|, |B|); 0 when either side is empty (DOMAIN §2).
+-- overlap = |A∩B| / max(|A|, |B|); 0 when either side is empty (docs/rules.md §2).
 -- {JUAN,PEREZ} vs {CARLOS,JUAN,PEREZ} = 0.667. Takes token arrays, not raw names, so that hot queries
 -- tokenize each record once; wrap raw names as canon.name_similarity(canon.name_tokens(a), canon.name_tokens(b)).
 -- Sets: duplicates and NULL elements are ignored. PL/pgSQL loops, no SQL statement inside: it is

@@ -1,5 +1,5 @@
--- Do two names clearly belong to two different people (DOMAIN §3 NAME_CONFLICT, the household rule)?
--- Never when either side is empty. Yes when they share no token (DOMAIN). Yes too when a side whose
+-- Do two names clearly belong to two different people (docs/rules.md §3 NAME_CONFLICT, the household rule)?
+-- Never when either side is empty. Yes when they share no token (docs/rules.md §3). Yes too when a side whose
 -- first given name is known (p_given_a / p_given_b: cabinet first_name, driver first_name) names it and
 -- the other side has no token close to it: relatives sharing a phone share surnames, not first names,
 -- and a person always writes their first name. When no given name is known: yes when each side keeps

@@ -1,4 +1,4 @@
--- Driver licence: upper-case first, then keep [A-Z0-9] (DOMAIN §2: 'q-4567 1234' -> 'Q45671234').
+-- Driver licence: upper-case first, then keep [A-Z0-9] (docs/rules.md §2: 'q-4567 1234' -> 'Q45671234').
 -- Not an identifier (NULL): nothing left, no digit at all ('NO TIENE', 'N/A'), or digits that are a
 -- placeholder ('Q00000000', '12345678'): such values are shared by unrelated people and would merge them.
 -- PL/pgSQL for speed (see canon.normalize_phone).

@@ -1,4 +1,4 @@
--- Peruvian mobile number as 9 digits, or NULL when the input cannot be one (DOMAIN §2).
+-- Peruvian mobile number as 9 digits, or NULL when the input cannot be one (docs/rules.md §2).
 -- '+51 987-654-321' -> '987654321'; '01 4567890', '9876543' (7 digits), 'abc' -> NULL.
 -- One digit repeated ('999999999') is a placeholder typed by people without a phone: NULL too.
 -- PL/pgSQL rather than SQL: a SQL function with a pinned search_path is never inlined, and its

@@ -1,4 +1,4 @@
--- Recompute the attribution decision (DOMAIN §5) of the given persons from all their events, and drop
+-- Recompute the attribution decision (docs/rules.md §5) of the given persons from all their events, and drop
 -- ledger rows of persons that no longer have any event (merged away). Rules, first match wins:
 --   C       two or more distinct scouts among the person's scouting/migration events less than 7 days
 --           apart ([d, d + 7), the package's half-open windows) -> conflict, no scout
@@ -131,4 +131,4 @@ BEGIN
                                          'changed', v_changed, 'removed', v_removed);
 END;
 $$;
-COMMENT ON FUNCTION observational.refresh_lead_ledger(uuid[]) IS 'observational.refresh_lead_ledger(p_person_keys uuid[]) -> jsonb {persons, changed, removed}: recompute attribution decisions (DOMAIN §5)';
+COMMENT ON FUNCTION observational.refresh_lead_ledger(uuid[]) IS 'observational.refresh_lead_ledger(p_person_keys uuid[]) -> jsonb {persons, changed, removed}: recompute attribution decisions (docs/rules.md §5)';

@@ -1,4 +1,4 @@
--- Which raw-source contract columns (DOMAIN §1) this database lacks. No row = the contract holds.
+-- Which raw-source contract columns (docs/rules.md §1) this database lacks. No row = the contract holds.
 -- Extra columns in production tables are fine; a missing table or column is reported here.
 CREATE OR REPLACE FUNCTION ops.check_source_contract()
 RETURNS TABLE (table_name text, column_name text, problem text)

@@ -1,4 +1,4 @@
--- The package's health (CONTRACT, DOMAIN §9): one row per (check, subject) with status OK/WARN/CRIT,
+-- The package's health (docs/rules.md §9): one row per (check, subject) with status OK/WARN/CRIT,
 -- what was observed, the threshold, what it means and the command to run. Never raises for a failing
 -- check (see ops.health_checks). Any role with EXECUTE can read it; it shows no personal data.
 CREATE OR REPLACE FUNCTION ops.health()

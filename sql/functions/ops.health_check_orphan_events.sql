@@ -1,4 +1,4 @@
--- Check events_without_source: lead events whose source row no longer exists upstream (DOMAIN §4: the
+-- Check events_without_source: lead events whose source row no longer exists upstream (docs/rules.md §4: the
 -- event stays, health reports it). WARN when any: money may have been claimed on a deleted lead.
 CREATE OR REPLACE FUNCTION ops.health_check_orphan_events()
 RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,

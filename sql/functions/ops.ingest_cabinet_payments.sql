@@ -1,4 +1,4 @@
--- Ingest public.module_ct_cabinet_payments into the append-only Yango payments ledger (DOMAIN §8).
+-- Ingest public.module_ct_cabinet_payments into the append-only Yango payments ledger (docs/rules.md §8).
 -- Each payment row is identified: its driver_id if given, else its person_key (a known person), else
 -- the one driver of the target park whose name key in canon.drivers_index (kept by identity, the one
 -- normalization) equals canon.name_key of the payment's name; two or more such drivers -> 'ambiguous',

@@ -1,4 +1,4 @@
--- Recompute ops.cabinet_receivable, the rows behind ops.v_cabinet_financial_14d (DOMAIN §8): one per
+-- Recompute ops.cabinet_receivable, the rows behind ops.v_cabinet_financial_14d (docs/rules.md §8): one per
 -- cabinet person (earliest cabinet lead) and one per cabinet lead without a person. Trips and reached
 -- milestones: the driver's trips in [lead_date, lead_date + 14), as in v_conversion_metrics; expected
 -- and paid amounts from ops.cabinet_claims, so the view's totals equal the claims'. Run after

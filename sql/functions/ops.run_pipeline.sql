@@ -177,7 +177,7 @@ END;
 $$;
 COMMENT ON PROCEDURE ops.run_pipeline(boolean) IS 'CALL ops.run_pipeline(p_full boolean): identity, events, ledger, money chain and health snapshot for everything new; skipped when no input changed since the last full run unless p_full (pg_cron job lead-attribution-pipeline)';
 
--- The pg_cron job's entry point of CONTRACT.md, exactly as named there: CALL ops.run_pipeline();
+-- The pg_cron job's entry point, named in README.md (jobs): CALL ops.run_pipeline();
 -- the fast path decides full or skip. Transaction control works through the nested CALL.
 CREATE OR REPLACE PROCEDURE ops.run_pipeline()
 LANGUAGE plpgsql

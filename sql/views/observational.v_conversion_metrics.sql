@@ -1,4 +1,4 @@
--- DOMAIN §6: one row per (person_key, origin). lead_date = the person's earliest event of that origin;
+-- docs/rules.md §6: one row per (person_key, origin). lead_date = the person's earliest event of that origin;
 -- production = the person's driver's days in observational.driver_daily_trips from lead_date on,
 -- each day counted once. trip_N_date = first day the cumulative trips since lead_date reach N, so
 -- trip_1_date <= trip_5_date <= trip_25_date always. Windows are half-open [lead_date, lead_date + N).

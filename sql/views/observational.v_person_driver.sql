@@ -1,4 +1,4 @@
--- A person's driver (DOMAIN §6): among the person's identity_links to public.drivers, the driver in the
+-- A person's driver (docs/rules.md §6): among the person's identity_links to public.drivers, the driver in the
 -- target park first, then the latest hire_date, then the latest link. The target park is read from
 -- ops.settings directly (not ops.get_setting) so readers of the published views need no EXECUTE.
 CREATE VIEW observational.v_person_driver AS

@@ -1,4 +1,4 @@
--- The ONE definition of a lead (DOMAIN §1, §4): source_pk, lead date, scout and payload of every raw
+-- The ONE definition of a lead (docs/rules.md §1, §4): source_pk, lead date, scout and payload of every raw
 -- lead row of the three sources, with the reason it cannot become an event (reject_reason) or NULL.
 -- Identity and populate_lead_events both read leads through this view and nowhere else.
 -- A cabinet external_id repeated (also after btrim) keeps its lowest id; the others are rejected

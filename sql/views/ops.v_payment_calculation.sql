@@ -1,4 +1,4 @@
--- DOMAIN §7: one row per (person_key, origin, active rule) whose validity holds the lead_date. A
+-- docs/rules.md §7: one row per (person_key, origin, active rule) whose validity holds the lead_date. A
 -- milestone is achieved on the first day within [lead_date, lead_date + window_days) where the
 -- cumulative trips (counted once per lead, from v_conversion_metrics) reach it, or the person first
 -- connects for 'connection'. Monotone: a higher milestone achieved implies every lower one of the same

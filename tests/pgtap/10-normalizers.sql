@@ -1,4 +1,4 @@
--- Normalizers (DOMAIN §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
+-- Normalizers (docs/rules.md §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
 BEGIN;
 SELECT plan(63);
 
@@ -72,7 +72,7 @@ SELECT is(canon.name_tokens(''), '{}'::text[], 'tokens: empty name gives an empt
 SELECT is(canon.name_key('Pérez, Juan'), 'JUAN PEREZ', 'name key: sorted tokens, order of the raw name does not matter');
 SELECT is(canon.name_key('de la'), NULL, 'name key: stopwords only gives NULL');
 SELECT is(canon.name_similarity(canon.name_tokens('JUAN PEREZ'), canon.name_tokens('JUAN CARLOS PEREZ')), 0.6667,
-          'similarity: JUAN PEREZ vs JUAN CARLOS PEREZ = 0.667 (DOMAIN example)');
+          'similarity: JUAN PEREZ vs JUAN CARLOS PEREZ = 0.667 (docs/rules.md §2 example)');
 SELECT is(canon.name_similarity(canon.name_tokens('Juan Pérez'), canon.name_tokens('PEREZ JUAN')), 1.0000,
           'similarity: same tokens in another order = 1');
 SELECT is(canon.name_similarity('{}'::text[], ARRAY['JUAN']), 0::numeric, 'similarity: 0 when a side is empty');

@@ -1,4 +1,4 @@
--- canon.run_identity (DOMAIN §3): one hand-built fixture per rule and outcome, in March 2024.
+-- canon.run_identity (docs/rules.md §3): one hand-built fixture per rule and outcome, in March 2024.
 BEGIN;
 SET client_min_messages = warning;
 SELECT plan(30);

@@ -1,4 +1,4 @@
--- The attribution ledger (DOMAIN §5): one decision per person, rules C > A_FLEET > A > B.
+-- The attribution ledger (docs/rules.md §5): one decision per person, rules C > A_FLEET > A > B.
 BEGIN;
 SELECT plan(10);
 

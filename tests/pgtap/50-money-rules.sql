@@ -22,7 +22,7 @@ SELECT is(
           'trips_14d', 'reached_m1', 'reached_m5', 'reached_m25', 'expected_m1', 'expected_m5',
           'expected_m25', 'expected_total', 'paid_m1', 'paid_m5', 'paid_m25', 'paid_total',
           'amount_due', 'due_date', 'days_overdue', 'funnel_stage', 'amount_not_yet_due', 'amount_overpaid'],
-    'v_cabinet_financial_14d has exactly the CONTRACT.md columns, in order');
+    'v_cabinet_financial_14d has exactly the published columns (docs/money.md), in order');
 SELECT results_eq(
     $$SELECT scope, origin, milestone_type, milestone_value, window_days, amount, currency, valid_from, valid_to
       FROM ops.payment_rules WHERE is_active ORDER BY scope, milestone_type DESC, milestone_value$$,
@@ -33,7 +33,7 @@ SELECT results_eq(
              ('scout', 'scouting', 'trips', 5, 7, 25.00, 'PEN', '2025-11-03', NULL),
              ('scout', 'scouting', 'trips', 25, 7, 55.00, 'PEN', '2025-11-03', NULL),
              ('scout', 'scouting', 'connection', 1, 7, 0.00, 'PEN', '2025-11-03', NULL)$$,
-    'the seeded rules carry the DOMAIN §7 amounts, windows and validity');
+    'the seeded rules carry the docs/rules.md §7 amounts, windows and validity');
 SELECT ok(pg_catalog.bool_and(pg_catalog.has_table_privilege('lead_attribution_reader', v, 'SELECT')),
           'the reader role may SELECT every published money object')
 FROM unnest(ARRAY['observational.v_conversion_metrics', 'ops.v_payment_calculation',
