@@ -34,9 +34,13 @@ CREATE INDEX scout_earning_lines_week_idx ON ops.scout_earning_lines (iso_week, 
 -- the incremental refresh: new trips of a driver, a lead moving away
 CREATE INDEX scout_earning_lines_driver_idx ON ops.scout_earning_lines (driver_id);
 CREATE INDEX scout_earning_lines_lead_idx ON ops.scout_earning_lines (lead_source_pk);
--- the incremental refresh: persons whose attribution changed
+-- the incremental refresh: persons whose attribution changed. Both tables below are written by the
+-- pipeline (one run at a time) and by ops.record_scout_payout: a short block while the index builds is
+-- harmless, and a transactional migration stays all-or-nothing
+-- squawk-ignore require-concurrent-index-creation
 CREATE INDEX lead_ledger_updated_idx ON observational.lead_ledger (updated_at);
 -- the statement's payouts of one week
+-- squawk-ignore require-concurrent-index-creation
 CREATE INDEX scout_payouts_week_idx ON ops.scout_payouts (iso_week, scout_id);
 COMMENT ON TABLE ops.scout_earning_lines IS 'ops.scout_earning_lines: per (person attributed to a scout, scout rule) the line ops.v_payment_calculation computes, with the ISO week of payable_date; refreshed by ops.refresh_money_chain()';
 
