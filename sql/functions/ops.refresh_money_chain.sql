@@ -16,6 +16,10 @@
 --     [lead_date, lead_date + longest partner window, at least 14 days) holds the day: a day outside
 --     it changes neither a milestone reached in the window nor trips_14d;
 --   * payments with a snapshot after snapshot_mark (every person any snapshot of the payment named).
+-- The scout earning lines (ops.refresh_scout_earning_lines) follow the same inputs for the leads of
+-- every origin, plus the attribution (lead_ledger.updated_at); new trips matter inside each line's
+-- [lead_date, lead_date + window_days). They are recomputed in full with the claims, or when more than
+-- a quarter of their persons (or money_incremental_max_persons) changed.
 -- The watermark is this refresh's transaction start, or the start of the oldest transaction still
 -- open in the database when it began (rows such a transaction writes later carry an older stamp).
 -- Everything is recomputed (p_full, the first refresh, changed rules or target park, a full daily
@@ -265,7 +269,7 @@ BEGIN
         'elapsed_ms', pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - v_started) * 1000));
 END;
 $$;
-COMMENT ON FUNCTION ops.refresh_money_chain(boolean) IS 'ops.refresh_money_chain(p_full boolean) -> jsonb: refresh daily trips, Yango payments ledger, claims and the 14-day receivable; claims and receivable only for persons whose inputs changed since the last refresh unless p_full; counts per step';
+COMMENT ON FUNCTION ops.refresh_money_chain(boolean) IS 'ops.refresh_money_chain(p_full boolean) -> jsonb: refresh daily trips, Yango payments ledger, scout earning lines, claims and the 14-day receivable; lines, claims and receivable only for persons whose inputs changed since the last refresh unless p_full; counts per step';
 
 -- What ops.run_pipeline() calls: the incremental refresh.
 CREATE OR REPLACE FUNCTION ops.refresh_money_chain()

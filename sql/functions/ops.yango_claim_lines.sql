@@ -44,14 +44,14 @@ BEGIN
            'M' || COALESCE(c.milestone_value, s.milestone_value), COALESCE(c.milestone_value, s.milestone_value),
            CASE WHEN c.claim_id IS NOT NULL THEN c.achieved_date ELSE s.achieved_date END,
            COALESCE(c.due_date, s.due_date),
-           COALESCE(c.expected_amount, 0)::numeric, COALESCE(c.paid_amount, 0)::numeric,
-           COALESCE(c.amount_due, 0)::numeric, COALESCE(c.amount_not_yet_due, 0)::numeric,
-           COALESCE(c.amount_overpaid, 0)::numeric, COALESCE(c.days_overdue, 0),
+           COALESCE(c.expected_amount, 0.00)::numeric, COALESCE(c.paid_amount, 0.00)::numeric,
+           COALESCE(c.amount_due, 0.00)::numeric, COALESCE(c.amount_not_yet_due, 0.00)::numeric,
+           COALESCE(c.amount_overpaid, 0.00)::numeric, COALESCE(c.days_overdue, 0),
            COALESCE(c.status, 'WITHDRAWN'),
            CASE WHEN c.claim_id IS NOT NULL THEN c.status_detail
                 ELSE pg_catalog.format('sent on %s, no longer claimed', pg_catalog.to_char(v_sent_at, 'YYYY-MM-DD')) END,
            c.claim_id,
-           CASE WHEN v_sending_id IS NOT NULL THEN COALESCE(s.amount, 0)::numeric END,
+           CASE WHEN v_sending_id IS NOT NULL THEN COALESCE(s.amount, 0.00)::numeric END,
            CASE WHEN v_sending_id IS NOT NULL
                 THEN (COALESCE(c.expected_amount, 0) - COALESCE(s.amount, 0))::numeric END
     FROM cur AS c
