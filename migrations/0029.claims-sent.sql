@@ -43,3 +43,15 @@ COMMENT ON TABLE ops.sent_claim_lines IS 'ops.sent_claim_lines: append-only, the
 -- (same name, same argument: callers keep working)
 -- squawk-ignore ban-drop-function
 DROP FUNCTION IF EXISTS ops.yango_claim_lines(text);
+
+-- The week of a payment's pay date, indexed for one week of the statement, written so that a payment
+-- Yango reports with an infinite date is ingested instead of failing the money chain (EXTRACT of
+-- infinity is not an integer): such a payment has no week. ops.v_yango_payments_unclaimed reads the
+-- same expression.
+-- squawk-ignore require-concurrent-index-deletion
+DROP INDEX ops.yango_payments_ledger_pay_week_idx;
+-- squawk-ignore require-concurrent-index-creation
+CREATE INDEX yango_payments_ledger_pay_week_idx ON ops.yango_payments_ledger (
+    (CASE WHEN pg_catalog.isfinite(pay_date)
+          THEN (EXTRACT(ISOYEAR FROM pay_date))::integer::text || '-W'
+               || pg_catalog.lpad((EXTRACT(WEEK FROM pay_date))::integer::text, 2, '0') END));
