@@ -3,7 +3,8 @@
 Per claim, per receivable row and per statement week: expected - paid = amount_due + amount_not_yet_due
 - amount_overpaid, each part >= 0, due only from due_date on. The Yango statement's weeks equal the
 14-day receivable's sums and the claim lines of the week; the scout statement's rows hold
-payable - paid = owed - overpaid. Every money health check's observed figures equal what its hint
+payable - paid = owed - overpaid, and the materialized scout earning lines are what
+ops.v_payment_calculation computes (after a full and an incremental refresh). Every money health check's observed figures equal what its hint
 query returns (docs/money.md).
 """
 import re
@@ -113,6 +114,43 @@ def test_scout_statement_identities(conn):
                 WHERE scope = 'scout' AND achieved AND scout_id IS NOT NULL)""").fetchone()
     assert earned[0] == earned[1] and earned[0] > 0
     assert conn.execute("SELECT count(*) FROM ops.v_scout_statement WHERE overpaid > 0").fetchone()[0] == 1
+
+
+SCOUT_LINES_DIFF = """
+    WITH m AS (SELECT person_key, rule_id, origin, lead_date, scout_id, driver_id, milestone_type,
+                      milestone_value, window_days, achieved_date, payable_date, rule_amount,
+                      amount_payable, currency, to_char(payable_date, 'IYYY-"W"IW') AS iso_week
+               FROM ops.scout_earning_lines),
+         c AS (SELECT person_key, rule_id, origin, lead_date, scout_id, driver_id, milestone_type,
+                      milestone_value, window_days, achieved_date, payable_date, rule_amount,
+                      amount_payable, currency, to_char(payable_date, 'IYYY-"W"IW') AS iso_week
+               FROM ops.v_payment_calculation WHERE scope = 'scout' AND scout_id IS NOT NULL)
+    SELECT (SELECT count(*) FROM (TABLE m EXCEPT ALL TABLE c) AS x),
+           (SELECT count(*) FROM (TABLE c EXCEPT ALL TABLE m) AS x),
+           (SELECT count(*) FROM m),
+           (SELECT count(*) FROM ops.scout_earning_lines AS l
+            WHERE l.iso_week <> to_char(l.payable_date, 'IYYY-"W"IW'))"""
+
+
+def test_scout_earning_lines_are_what_the_payment_calculation_computes(money_db):
+    with psycopg.connect(money_db) as c:
+        extra, missing, lines, bad_week = c.execute(SCOUT_LINES_DIFF).fetchone()
+        assert (extra, missing, bad_week) == (0, 0, 0) and lines > 0
+        # after an incremental refresh too: a hundred persons change scout, twenty lose theirs
+        c.execute("""
+            WITH p AS (SELECT DISTINCT person_key, scout_id FROM ops.scout_earning_lines
+                       ORDER BY person_key LIMIT 120),
+                 n AS (SELECT person_key, row_number() OVER (ORDER BY person_key) AS i FROM p)
+            UPDATE observational.lead_ledger AS l
+            SET attributed_scout_id = CASE WHEN n.i <= 20 THEN NULL ELSE l.attributed_scout_id + 1 END,
+                updated_at = now()
+            FROM n WHERE n.person_key = l.person_key""")
+        result = c.execute("SELECT ops.refresh_money_chain()").fetchone()[0]
+        assert result["scout_lines"]["scope"] == "persons"
+        assert result["scout_lines"]["deleted"] > 0 and result["scout_lines"]["updated"] > 0
+        extra, missing, lines, bad_week = c.execute(SCOUT_LINES_DIFF).fetchone()
+        assert (extra, missing, bad_week) == (0, 0, 0) and lines > 0
+        c.rollback()
 
 
 def amount_of(text):

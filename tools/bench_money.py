@@ -10,8 +10,9 @@
             exists), whose claims and receivable must equal the incremental ones
   week      one ISO week of ops.v_cabinet_financial_14d (the busiest week)
   whole     the whole view
-  statement one ISO week of ops.v_yango_statement and its ops.yango_claim_lines: cold (first read after
-            a cluster restart, empty shared buffers; the OS cache stays warm) then the median of 5
+  statement one ISO week of ops.v_yango_statement and its ops.yango_claim_lines, and the busiest ISO
+            week of ops.v_scout_statement and ops.v_scout_payouts: cold (first read after a cluster
+            restart, empty shared buffers; the OS cache stays warm) then the median of 5
 
 Targets: refresh < 60 s, after +1 % summary_daily rows < 5 s; one week < 300 ms; whole view < 10 s.
 Plans are printed with EXPLAIN (ANALYZE, BUFFERS) for the reads.
@@ -115,6 +116,8 @@ CLAIMS_SQL = ("SELECT person_key, milestone_value, lead_source_pk, lead_date, dr
               "expected_amount, paid_amount, currency, due_date, status, status_detail, payment_count, "
               "first_pay_date FROM ops.cabinet_claims ORDER BY person_key, milestone_value")
 FINANCIAL_SQL = "SELECT * FROM ops.v_cabinet_financial_14d ORDER BY lead_source_pk"
+# the scout lines as read (the materialized lines when they exist, else computed)
+SCOUT_SQL = "SELECT * FROM ops.v_scout_statement ORDER BY scout_id, iso_week"
 
 
 def bench(scale, keep, direct):
@@ -129,12 +132,14 @@ def bench(scale, keep, direct):
         t_add, added = timed(conn, ONE_PERCENT + " RETURNING 1")
         t_change, r_change = timed(conn, "SELECT ops.refresh_money_chain()")
         claims_inc = conn.execute(CLAIMS_SQL).fetchall()
+        scouts_inc = conn.execute(SCOUT_SQL).fetchall()
         financial_inc = conn.execute(FINANCIAL_SQL).fetchall()
         has_full = conn.execute("SELECT to_regprocedure('ops.refresh_money_chain(boolean)') IS NOT NULL").fetchone()[0]
         if has_full:
             t_forced, r_forced = timed(conn, "SELECT ops.refresh_money_chain(true)")
             same = (claims_inc == conn.execute(CLAIMS_SQL).fetchall()
-                    and financial_inc == conn.execute(FINANCIAL_SQL).fetchall())
+                    and financial_inc == conn.execute(FINANCIAL_SQL).fetchall()
+                    and scouts_inc == conn.execute(SCOUT_SQL).fetchall())
         week = conn.execute("SELECT iso_week FROM ops.v_cabinet_financial_14d GROUP BY 1 "
                             "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
         week_sql = "SELECT * FROM ops.v_cabinet_financial_14d WHERE iso_week = %s"
@@ -144,9 +149,13 @@ def bench(scale, keep, direct):
                                   key=lambda x: x[0])
         plan_week = explain(conn, f"SELECT * FROM ops.v_cabinet_financial_14d WHERE iso_week = '{week}'")
         plan_whole = explain(conn, "SELECT * FROM ops.v_cabinet_financial_14d")
-    statement = bench_statement(url, week)
+        # the scout week with the most earned lines (one read of the statement, whatever its speed)
+        scout_week = conn.execute("SELECT iso_week FROM ops.v_scout_statement GROUP BY 1 "
+                                  "ORDER BY sum(items) DESC, 1 LIMIT 1").fetchone()[0]
+    statement = bench_statement(url, week, scout_week)
     with psycopg.connect(url, autocommit=True) as conn:
         plan_statement = explain(conn, f"SELECT * FROM ops.v_yango_statement WHERE iso_week = '{week}'")
+        plan_scout = explain(conn, f"SELECT * FROM ops.v_scout_statement WHERE iso_week = '{scout_week}'")
     c = counts[0][0]
     print(f"\nmoney chain, scale {scale:g} (sample generated in {t_gen:.0f} s): "
           f"{c.get('module_ct_cabinet_leads')} cabinet leads, {c.get('summary_daily')} summary_daily rows, "
@@ -156,7 +165,7 @@ def bench(scale, keep, direct):
     print(f"  {f'after +{len(added)} summary_daily rows (1%)':40} {t_change:8.2f} s")
     if has_full:
         print(f"  {'refresh_money_chain(true), forced full':40} {t_forced:8.2f} s")
-        print(f"  {'incremental claims/financial == full':40} {'yes' if same else 'NO: MISMATCH'}")
+        print(f"  {'incremental claims/financial/scout == full':40} {'yes' if same else 'NO: MISMATCH'}")
     print(f"  {'one ISO week ' + week + f' ({len(week_rows)} rows)':40} {t_week * 1000:8.1f} ms    (target < 300 ms)")
     print(f"  {f'whole view ({len(whole_rows)} rows)':40} {t_whole:8.2f} s     (target < 10 s)")
     print(f"  first refresh: {r_full[0][0]}")
@@ -168,28 +177,33 @@ def bench(scale, keep, direct):
         print(f"  {label + f' ({n} rows)':40} {cold * 1000:8.1f} ms cold, {median * 1000:.1f} ms median of 5"
               "    (target < 300 ms)")
     print("  plan, one week of the statement:\n" + plan_statement)
+    print("  plan, one week of the scout statement:\n" + plan_scout)
     print("  plan, one week:\n" + plan_week)
     print("  plan, whole view:\n" + plan_whole)
     if not keep:
         remove_cluster(CLUSTER)
 
 
-STATEMENT_READS = {
-    "statement, one ISO week": "SELECT * FROM ops.v_yango_statement WHERE iso_week = %s",
-    "claim lines, one ISO week": "SELECT * FROM ops.yango_claim_lines(%s)",
-}
+# (label, query, which week: the Yango one or the scout one)
+STATEMENT_READS = [
+    ("statement, one ISO week", "SELECT * FROM ops.v_yango_statement WHERE iso_week = %s", "yango"),
+    ("claim lines, one ISO week", "SELECT * FROM ops.yango_claim_lines(%s)", "yango"),
+    ("scout statement, one ISO week", "SELECT * FROM ops.v_scout_statement WHERE iso_week = %s", "scout"),
+    ("scout payouts, one ISO week", "SELECT * FROM ops.v_scout_payouts WHERE iso_week = %s", "scout"),
+]
 
 
-def bench_statement(url, week):
+def bench_statement(url, week, scout_week):
     """Each read of one week: cold (after a restart: empty shared buffers), then the median of 5."""
     out = {}
-    for label, sql in STATEMENT_READS.items():
+    for label, sql, which in STATEMENT_READS:
+        param = (week if which == "yango" else scout_week,)
         sh(ROOT / "tools" / "pgcluster", "stop", CLUSTER)
         sh(ROOT / "tools" / "pgcluster", "start", CLUSTER)
         with psycopg.connect(url, autocommit=True) as conn:
-            cold, rows = timed(conn, sql, (week,))
-            warm = [timed(conn, sql, (week,))[0] for _ in range(5)]
-        out[label] = (cold, statistics.median(warm), len(rows))
+            cold, rows = timed(conn, sql, param)
+            warm = [timed(conn, sql, param)[0] for _ in range(5)]
+        out[f"{label} {param[0]}"] = (cold, statistics.median(warm), len(rows))
     return out
 
 

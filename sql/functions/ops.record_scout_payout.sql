@@ -48,9 +48,8 @@ BEGIN
     SELECT EXISTS (SELECT FROM public.module_ct_scouts_list AS s WHERE s.scout_id = p_scout_id)
     INTO v_known_scout;
     SELECT pg_catalog.count(*) INTO v_earned_lines
-    FROM ops.v_payment_calculation AS c
-    WHERE c.scope = 'scout' AND c.achieved AND c.scout_id = p_scout_id
-      AND c.payable_date >= v_week_start AND c.payable_date < v_week_start + 7;
+    FROM ops.scout_earning_lines AS c
+    WHERE c.iso_week = p_iso_week AND c.scout_id = p_scout_id AND c.achieved_date IS NOT NULL;
     SELECT pg_catalog.sum(p.amount) INTO v_paid
     FROM ops.scout_payouts AS p
     WHERE p.scout_id = p_scout_id AND p.iso_week = p_iso_week;

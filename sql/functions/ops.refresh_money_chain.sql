@@ -1,5 +1,6 @@
 -- The money chain step of ops.run_pipeline(), after events and the ledger: daily trips from
--- summary_daily, the Yango payments ledger, the claims, then the 14-day receivable. Serialized by a
+-- summary_daily, the Yango payments ledger, the scout earning lines, the claims, then the 14-day
+-- receivable. Serialized by a
 -- transaction advisory lock (also taken by the daily trips and payments steps); idempotent (a second
 -- call changes nothing); errors propagate.
 --
@@ -15,6 +16,10 @@
 --     [lead_date, lead_date + longest partner window, at least 14 days) holds the day: a day outside
 --     it changes neither a milestone reached in the window nor trips_14d;
 --   * payments with a snapshot after snapshot_mark (every person any snapshot of the payment named).
+-- The scout earning lines (ops.refresh_scout_earning_lines) follow the same inputs for the leads of
+-- every origin, plus the attribution (lead_ledger.updated_at); new trips matter inside each line's
+-- [lead_date, lead_date + window_days). They are recomputed in full with the claims, or when more than
+-- a quarter of their persons (or money_incremental_max_persons) changed.
 -- The watermark is this refresh's transaction start, or the start of the oldest transaction still
 -- open in the database when it began (rows such a transaction writes later carry an older stamp).
 -- Everything is recomputed (p_full, the first refresh, changed rules or target park, a full daily
@@ -47,6 +52,10 @@ DECLARE
     v_payments jsonb;
     v_claims jsonb;
     v_receivable jsonb;
+    v_scout_persons uuid[];
+    v_scout_reason text;
+    v_scout_lines bigint;
+    v_scouts jsonb;
 BEGIN
     IF p_full IS NULL THEN
         RAISE EXCEPTION 'p_full is NULL'
@@ -162,6 +171,60 @@ BEGIN
         END IF;
     END IF;
 
+    -- the scout earning lines: the same inputs, for the leads of every origin and the persons whose
+    -- attribution changed (lead_ledger); new trips matter inside [lead_date, lead_date + window_days)
+    IF v_reason IS NULL THEN
+        WITH changed_events AS MATERIALIZED (
+            SELECT e.person_key, e.source_pk
+            FROM observational.lead_events AS e
+            WHERE e.updated_at >= v_state.watermark
+        ),
+        dirty AS (
+            SELECT ce.person_key FROM changed_events AS ce WHERE ce.person_key IS NOT NULL
+            UNION
+            SELECT sl.person_key FROM ops.scout_earning_lines AS sl
+            WHERE sl.lead_source_pk IN (SELECT ce.source_pk FROM changed_events AS ce)
+            UNION
+            SELECT lg.person_key FROM observational.lead_ledger AS lg WHERE lg.updated_at >= v_state.watermark
+            UNION
+            SELECT l.person_key FROM canon.identity_links AS l
+            WHERE l.source_table = 'drivers' AND l.linked_at >= v_state.watermark
+            UNION
+            SELECT pm.person_key
+            FROM canon.person_merges AS m
+            CROSS JOIN LATERAL (VALUES (m.kept_person_key), (m.dropped_person_key)) AS pm (person_key)
+            WHERE m.merged_at >= v_state.watermark
+            UNION
+            SELECT l.person_key
+            FROM canon.drivers_index AS i
+            JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = i.driver_id
+            WHERE i.updated_at >= v_state.watermark
+            UNION
+            SELECT sl.person_key
+            FROM observational.driver_daily_trips AS t
+            JOIN ops.scout_earning_lines AS sl
+              ON sl.driver_id = t.driver_id AND t.trip_date >= sl.lead_date
+             AND t.trip_date < sl.lead_date + sl.window_days
+            WHERE t.refreshed_at > COALESCE(v_state.daily_trips_mark, '-infinity'::timestamptz)
+        )
+        SELECT ARRAY(SELECT d.person_key FROM dirty AS d ORDER BY d.person_key) INTO v_scout_persons;
+        SELECT pg_catalog.count(*) INTO v_scout_lines FROM ops.scout_earning_lines AS sl;
+        -- about four lines a person: more than a quarter of the persons is cheaper set-based
+        IF pg_catalog.cardinality(v_scout_persons) > GREATEST(v_scout_lines / 16, 1000) THEN
+            v_scout_reason := 'more than a quarter of the persons changed';
+        ELSIF pg_catalog.cardinality(v_scout_persons) > v_max_persons::bigint THEN
+            v_scout_reason := pg_catalog.format('more than %s persons changed (money_incremental_max_persons)',
+                                                v_max_persons);
+        END IF;
+    ELSE
+        v_scout_reason := v_reason;
+    END IF;
+    v_scouts := CASE WHEN v_scout_reason IS NULL THEN ops.refresh_scout_earning_lines(v_scout_persons)
+                     ELSE ops.refresh_scout_earning_lines(NULL::uuid[]) END
+                || pg_catalog.jsonb_build_object('reason', v_scout_reason,
+                                                 'persons_recomputed', CASE WHEN v_scout_reason IS NULL
+                                                     THEN pg_catalog.cardinality(v_scout_persons) END);
+
     IF v_reason IS NULL THEN
         v_claims := ops.refresh_cabinet_claims(v_persons);
         v_receivable := ops.refresh_cabinet_receivable(v_persons, v_leads);
@@ -202,10 +265,11 @@ BEGIN
         'payments', v_payments,
         'claims', v_claims,
         'receivable', v_receivable,
+        'scout_lines', v_scouts,
         'elapsed_ms', pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - v_started) * 1000));
 END;
 $$;
-COMMENT ON FUNCTION ops.refresh_money_chain(boolean) IS 'ops.refresh_money_chain(p_full boolean) -> jsonb: refresh daily trips, Yango payments ledger, claims and the 14-day receivable; claims and receivable only for persons whose inputs changed since the last refresh unless p_full; counts per step';
+COMMENT ON FUNCTION ops.refresh_money_chain(boolean) IS 'ops.refresh_money_chain(p_full boolean) -> jsonb: refresh daily trips, Yango payments ledger, scout earning lines, claims and the 14-day receivable; lines, claims and receivable only for persons whose inputs changed since the last refresh unless p_full; counts per step';
 
 -- What ops.run_pipeline() calls: the incremental refresh.
 CREATE OR REPLACE FUNCTION ops.refresh_money_chain()

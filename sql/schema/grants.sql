@@ -182,3 +182,8 @@ GRANT SELECT ON ops.health_history TO lead_attribution_reader;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ops.scout_payouts
     FROM lead_attribution_job, lead_attribution_writer, lead_attribution_reader;
 GRANT EXECUTE ON FUNCTION ops.yango_claim_lines(text), ops.iso_week_start(text) TO lead_attribution_reader;
+-- what was sent to Yango is append-only too: ops.record_claims_sent (a definer) writes it, for people
+-- only (the job sends nothing); nobody updates, deletes or truncates it (its triggers refuse them too)
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ops.claim_sendings, ops.sent_claim_lines
+    FROM lead_attribution_job, lead_attribution_writer, lead_attribution_reader;
+REVOKE EXECUTE ON FUNCTION ops.record_claims_sent(text, text) FROM lead_attribution_job;

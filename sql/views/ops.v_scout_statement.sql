@@ -1,6 +1,7 @@
 -- The scout statement (docs/money.md): one row per scout and ISO week of payable_date that has an
 -- earned line or a recorded payout. earned = achieved scout-rule amounts of the persons attributed to
--- the scout (v_payment_calculation); payable = the part whose payable_date <= today
+-- the scout (v_payment_calculation, materialized by the money chain in ops.scout_earning_lines: one
+-- week reads one index range); payable = the part whose payable_date <= today
 -- (ops.v_business_today); not_yet_payable = earned - payable; paid = the sum of the scout's entries in
 -- the append-only ledger ops.scout_payouts for that week (reversals negative); owed = payable - paid
 -- when positive, overpaid = paid - payable when positive. Per row: payable - paid = owed - overpaid.
@@ -21,13 +22,13 @@ SELECT x.scout_id,
        pg_catalog.sum(x.payouts)::bigint AS payouts,
        pg_catalog.max(x.last_payout_at) AS last_payout_at
 FROM (
-    SELECT c.scout_id, pg_catalog.to_char(c.payable_date, 'IYYY-"W"IW') AS iso_week, 1 AS items,
+    SELECT c.scout_id, c.iso_week, 1 AS items,
            c.amount_payable AS earned,
            CASE WHEN c.payable_date <= t.today THEN c.amount_payable ELSE 0 END AS payable,
            0 AS paid, 0 AS payouts, NULL::timestamptz AS last_payout_at
-    FROM ops.v_payment_calculation AS c
+    FROM ops.scout_earning_lines AS c
     CROSS JOIN ops.v_business_today AS t
-    WHERE c.scope = 'scout' AND c.achieved AND c.scout_id IS NOT NULL
+    WHERE c.achieved_date IS NOT NULL
     UNION ALL
     SELECT p.scout_id, p.iso_week, 0, 0, 0, p.amount, 1, p.recorded_at
     FROM ops.scout_payouts AS p

@@ -7,9 +7,11 @@
 CREATE VIEW ops.v_yango_payments_unclaimed AS
 SELECT p.ledger_id, p.payment_id, p.milestone_value, p.pay_date,
        -- to_char(pay_date, 'IYYY-"W"IW') written with immutable functions: the expression of the index
-       -- yango_payments_ledger_pay_week_idx, so one week's payments are found without a scan
-       (EXTRACT(ISOYEAR FROM p.pay_date))::integer::text || '-W'
-           || pg_catalog.lpad((EXTRACT(WEEK FROM p.pay_date))::integer::text, 2, '0') AS iso_week,
+       -- yango_payments_ledger_pay_week_idx, so one week's payments are found without a scan; a payment
+       -- with an infinite pay date has no week
+       CASE WHEN pg_catalog.isfinite(p.pay_date)
+            THEN (EXTRACT(ISOYEAR FROM p.pay_date))::integer::text || '-W'
+                 || pg_catalog.lpad((EXTRACT(WEEK FROM p.pay_date))::integer::text, 2, '0') END AS iso_week,
        p.driver_id, p.person_key, p.match_method, p.match_status,
        CASE WHEN p.match_status = 'unmatched' THEN 'NO_DRIVER'
             WHEN p.match_status = 'ambiguous' THEN 'SEVERAL_DRIVERS'

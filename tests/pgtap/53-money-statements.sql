@@ -204,6 +204,8 @@ SELECT results_eq(
 -- the person leaves the scout (a split or a merge re-attributes the lead) after the payouts
 UPDATE observational.lead_ledger SET attributed_scout_id = NULL
 WHERE person_key = 'a5300000-0000-4000-8000-000000000005';
+-- the earned lines are materialized: the next money chain refresh sees the changed attribution
+SELECT ops.refresh_money_chain();
 SELECT results_eq(
     $$SELECT earned, paid, owed, overpaid FROM ops.v_scout_statement WHERE scout_id = 990053 AND iso_week = '2027-W11'$$,
     $$VALUES (0.00, 90.00, 0.00, 90.00)$$,

@@ -97,23 +97,23 @@ SELECT results_eq($$SELECT status, observed, detail LIKE '%******001 (4 persons)
                   $$VALUES ('CRIT'::text, '1 phones shared by more than 3 persons, on 4 lead records (40.0 %)'::text, true)$$,
                   'shared_phones: 40 % is CRIT over 2 x 10 %, the phone shown masked');
 
--- payments_unmatched: 10 current M1 payments, 2 match no driver and 1 several (30 %, S/ 3 x 25); the 7
--- others are matched to persons whose M1 claim they reconcile
+-- payments_unmatched: 10 current payments, 2 match no driver and 1 several (30 %, S/ 75 at the M1
+-- rule amount); the 7 others reconcile with a claim of their person (paid, due in 11 days)
 DELETE FROM ops.yango_payments_ledger;
 DELETE FROM ops.yango_payment_snapshots;
 DELETE FROM ops.cabinet_claims;
-INSERT INTO ops.yango_payment_snapshots (payment_id, source_deleted, pay_date, match_status, candidate_count)
+INSERT INTO ops.yango_payment_snapshots (payment_id, source_deleted, pay_date, match_status, candidate_count,
+                                         person_key)
 SELECT g, false, ops.today() - 3, CASE g WHEN 1 THEN 'unmatched' WHEN 2 THEN 'unmatched' WHEN 3 THEN 'ambiguous'
-                                       ELSE 'matched' END, 1
+                                       ELSE 'matched' END, 1,
+       CASE WHEN g > 3 THEN md5('hc-pay-' || g)::uuid END
 FROM generate_series(1, 10) AS g;
 INSERT INTO ops.yango_payments_ledger (snapshot_id, payment_id, milestone_value, pay_date, match_status, person_key)
-SELECT s.snapshot_id, s.payment_id, 1, s.pay_date, s.match_status,
-       CASE WHEN s.match_status = 'matched' THEN md5('hp-' || s.payment_id)::uuid END
-FROM ops.yango_payment_snapshots AS s;
+SELECT s.snapshot_id, s.payment_id, 1, s.pay_date, s.match_status, s.person_key FROM ops.yango_payment_snapshots AS s;
 INSERT INTO ops.cabinet_claims (person_key, milestone_value, lead_source_pk, lead_date, expected_amount, paid_amount,
                                 due_date, status)
-SELECT md5('hp-' || g)::uuid, 1, 'hp-' || g, ops.today() - 30, 25, 25, ops.today() - 16, 'paid'
-FROM generate_series(4, 10) AS g;
+SELECT s.person_key, 1, 'hc-pay-' || s.payment_id, ops.today() - 3, 25, 25, ops.today() + 11, 'paid'
+FROM ops.yango_payment_snapshots AS s WHERE s.person_key IS NOT NULL;
 SELECT pg_temp.set('health_unmatched_payments_pct', '40');
 SELECT is(pg_temp.status('payments_unmatched', 'module_ct_cabinet_payments'), 'OK',
           'payments_unmatched: 30 % is OK under 40 %');
@@ -125,8 +125,8 @@ SELECT results_eq($$SELECT status, observed FROM ops.health() WHERE "check" = 'p
                   $$VALUES ('CRIT'::text, '3 of 10 payments (30.0 %), S/ 75.00'::text)$$,
                   'payments_unmatched: 30 % is CRIT over 2 x 10 %');
 
--- claims_overdue: two claims due 40 days ago, S/ 100 each, one paid: S/ 100 overdue of S/ 200 (50 %)
-DELETE FROM ops.cabinet_claims;
+-- claims_overdue: two claims due 40 days ago, S/ 100 each, one paid: S/ 100 overdue of S/ 200 (50 %);
+-- the payments' claims above are not due yet
 INSERT INTO ops.cabinet_claims (person_key, milestone_value, lead_source_pk, lead_date, expected_amount, paid_amount,
                                 due_date, status)
 VALUES (gen_random_uuid(), 1, 'hc-1', ops.today() - 54, 100, 0, ops.today() - 40, 'expected'),
@@ -142,7 +142,8 @@ SELECT pg_temp.set('health_claim_overdue_days', '45');
 SELECT is(pg_temp.status('claims_overdue', 'cabinet_claims'), 'OK',
           'claims_overdue: the same claims are not overdue when health_claim_overdue_days is 45');
 SELECT pg_temp.set('health_claim_overdue_days', '30');
-SELECT pg_temp.set('health_claim_overdue_pct', '40');  -- claims_overdue WARN beside payments_unmatched CRIT
+-- claims_overdue back to WARN, so the report below has a WARN row among the CRIT ones
+SELECT pg_temp.set('health_claim_overdue_pct', '40');
 
 -- ops.diagnose(): the summary counts, then every CRIT, then every WARN, each in ops.health() order
 -- (ops.health_check_list), then the OK checks in one line
