@@ -5,7 +5,8 @@
 -- joined with its neighbours: an equi-join). A block (key, bucket) holding more than p_max_block distinct
 -- names is left out and its pairs counted. Each pair is compared (canon.compare_levels), weighed with
 -- p_weights and checked for a veto (canon.pair_veto); only a strong name level counts (given name and
--- both surnames, or the same three or more tokens); a person with a vetoed pair is no candidate.
+-- both surnames, or the same three or more tokens); a person with a vetoed pair, or any of whose
+-- records (lead records and drivers) carries a veto against the record, is no candidate.
 -- The best person links as NAME+DATE at probability >= p_link_threshold when the runner-up is at least
 -- p_margin bits weaker; a runner-up within the margin queues MULTIPLE_CANDIDATES; a best person between
 -- p_review_threshold and p_link_threshold queues NEEDS_REVIEW. Candidates list person and source keys only.
@@ -119,7 +120,24 @@ BEGIN
     -- persons ranked per record: the best strong pair; a vetoed pair removes the person
     PERFORM 'PRAGMA:TABLE: identity_name_decision (node_id integer, source_table text, source_pk text, person_key uuid, best bigint, second bigint, probability numeric, other_table text, other_pk text, rn bigint, decision text)';
     CREATE TEMP TABLE identity_name_decision ON COMMIT DROP AS
-    WITH per_person AS (
+    WITH vetoed AS (  -- a veto against any record of a candidate person (lead record or driver) removes it
+        SELECT DISTINCT c.node_id, c.person_key
+        FROM (SELECT DISTINCT p.node_id, p.person_key FROM pg_temp.identity_name_pair AS p WHERE p.strong) AS c
+        JOIN pg_temp.identity_name_subject AS n ON n.node_id = c.node_id
+        JOIN canon.identity_links AS l ON l.person_key = c.person_key
+        LEFT JOIN canon.lead_keys AS k
+               ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
+        LEFT JOIN canon.drivers_index AS d
+               ON l.source_table = 'drivers' AND d.driver_id = l.source_pk AND d.removed_at IS NULL
+        WHERE (k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL)
+          AND canon.pair_veto(canon.compare_levels(
+                  n.phone, n.id_keys, n.plate, n.name_tokens, n.name_given, n.surnames, n.two_surnames, n.lead_date,
+                  n.car_key, COALESCE(k.phone, d.phone), COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate),
+                  COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
+                  COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames),
+                  COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key), p_threshold)) IS NOT NULL
+    ),
+    per_person AS (
         SELECT p.node_id, p.source_table, p.source_pk, p.person_key,
                pg_catalog.max(p.weight_milli) FILTER (WHERE p.strong) AS best,
                (pg_catalog.array_agg(p.other_table ORDER BY p.weight_milli DESC, p.other_table, p.other_pk)
@@ -127,6 +145,7 @@ BEGIN
                (pg_catalog.array_agg(p.other_pk ORDER BY p.weight_milli DESC, p.other_table, p.other_pk)
                     FILTER (WHERE p.strong))[1] AS other_pk
         FROM pg_temp.identity_name_pair AS p
+        WHERE NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.node_id = p.node_id AND v.person_key = p.person_key)
         GROUP BY p.node_id, p.source_table, p.source_pk, p.person_key
         HAVING pg_catalog.bool_and(p.veto IS NULL) AND pg_catalog.bool_or(p.strong)
     ),
