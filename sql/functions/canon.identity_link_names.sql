@@ -147,7 +147,7 @@ BEGIN
         FROM pg_temp.identity_name_pair AS p
         WHERE NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.node_id = p.node_id AND v.person_key = p.person_key)
         GROUP BY p.node_id, p.source_table, p.source_pk, p.person_key
-        HAVING pg_catalog.bool_and(p.veto IS NULL) AND pg_catalog.bool_or(p.strong)
+        HAVING pg_catalog.bool_or(p.strong)
     ),
     ranked AS (
         SELECT r.*, pg_catalog.row_number() OVER w AS rn, pg_catalog.lead(r.best) OVER w AS second,
