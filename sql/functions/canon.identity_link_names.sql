@@ -1,4 +1,4 @@
--- Stage 8b of canon.run_identity: NAME+DATE candidates (docs/identity.md). The records of the run still
+-- Stage 10 of canon.run_identity: NAME+DATE candidates (docs/identity.md). The records of the run still
 -- unlinked after the writes (queued MISSING_IDENTIFIERS, WEAK_MATCH_ONLY or NEEDS_REVIEW, never RESOLVED /
 -- IGNORED) are blocked on name keys (given name + one surname, canon.parse_name) against the lead records
 -- of existing persons whose lead date is at most p_days away (dates bucketed by p_days, each bucket

@@ -121,17 +121,22 @@ BEGIN
         v_written := canon.identity_write(v_run_id, v_subjects);
         v_outcomes := v_written -> 'outcomes';
         v_drivers_linked := (v_written ->> 'drivers_linked')::bigint;
-        -- NAME+DATE: the records still unlinked against existing persons' records (docs/identity.md)
-        v_names := canon.identity_link_names(v_run_id, v_weights, v_threshold, v_link_threshold,
-                                             ops.get_setting('review_threshold')::numeric,
-                                             ops.get_setting('ambiguity_margin')::numeric,
-                                             ops.get_setting('max_block_size')::integer,
-                                             ops.get_setting('name_block_days')::integer);
         v_timings := v_timings || pg_catalog.jsonb_build_object('write', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
         v_mark := pg_catalog.clock_timestamp();
     END IF;
     v_drivers_linked := v_drivers_linked + canon.identity_link_drivers(v_run_id, v_drivers_changed, v_threshold);
     v_timings := v_timings || pg_catalog.jsonb_build_object('link_drivers', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
+    IF v_subjects > 0 THEN
+        -- NAME+DATE: the records still unlinked against the persons' records, once every identifier link
+        -- (drivers included) is written, so that a veto against any of them counts (docs/identity.md)
+        v_mark := pg_catalog.clock_timestamp();
+        v_names := canon.identity_link_names(v_run_id, v_weights, v_threshold, v_link_threshold,
+                                             ops.get_setting('review_threshold')::numeric,
+                                             ops.get_setting('ambiguity_margin')::numeric,
+                                             ops.get_setting('max_block_size')::integer,
+                                             ops.get_setting('name_block_days')::integer);
+        v_timings := v_timings || pg_catalog.jsonb_build_object('name_date', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
+    END IF;
     RAISE NOTICE 'run_identity % (% s): % drivers linked', v_run_id,
         pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_drivers_linked;
 
