@@ -5,7 +5,8 @@
 -- joined with its neighbours: an equi-join). A block (key, bucket) holding more than p_max_block distinct
 -- names is left out and its pairs counted. Each pair is compared (canon.compare_levels), weighed with
 -- p_weights and checked for a veto (canon.pair_veto); only a strong name level counts (given name and
--- both surnames, or the same three or more tokens); a person with a vetoed pair, or any of whose
+-- both surnames, or the same three or more tokens; a full name held by f distinct persons weighs log2(f)
+-- bits less); a person with a vetoed pair, or any of whose
 -- records (lead records and drivers) carries a veto against the record, is no candidate.
 -- The best person links as NAME+DATE at probability >= p_link_threshold when the runner-up is at least
 -- p_margin bits weaker; a runner-up within the margin queues MULTIPLE_CANDIDATES; a best person between
@@ -87,12 +88,24 @@ BEGIN
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = h.node_id
         JOIN canon.lead_keys AS k ON k.source_table = h.source_table AND k.source_pk = h.source_pk
         OFFSET 0  -- kept apart: pulled up, the comparison ran once per reference
+    ),
+    freq AS (  -- distinct persons holding each subject's exact name
+        SELECT k.name_tokens, pg_catalog.count(DISTINCT l.person_key) AS persons
+        FROM canon.lead_keys AS k
+        JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+        WHERE k.name_tokens IN (SELECT x.name_tokens FROM pg_temp.identity_name_subject AS x)
+        GROUP BY k.name_tokens
     )
     SELECT c.node_id, n.source_table, n.source_pk, c.person_key, c.other_table, c.other_pk, c.levels,
-           canon.levels_weight(c.levels, p_weights)::bigint AS weight_milli, canon.pair_veto(c.levels) AS veto,
+           -- term frequency: a full name held by f distinct persons weighs log2(f) bits less
+           canon.levels_weight(c.levels, p_weights)::bigint
+             - CASE WHEN c.levels[4] = 'SAME_FULL_NAME' AND f.persons > 1
+                    THEN pg_catalog.round(1000 * pg_catalog.log(2.0, f.persons::numeric))::bigint ELSE 0 END AS weight_milli,
+           canon.pair_veto(c.levels) AS veto,
            c.levels[4] IN ('SAME_FULL_NAME', 'GIVEN_BOTH_SURNAMES') AS strong
     FROM compared AS c
-    JOIN pg_temp.identity_name_subject AS n ON n.node_id = c.node_id;
+    JOIN pg_temp.identity_name_subject AS n ON n.node_id = c.node_id
+    LEFT JOIN freq AS f ON f.name_tokens = n.name_tokens;
     GET DIAGNOSTICS v_pairs = ROW_COUNT;
 
     -- the pairs the capped blocks left out
