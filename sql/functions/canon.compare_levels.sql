@@ -1,6 +1,6 @@
 -- The comparison level of each field for two records (docs/identity.md), in the order phone, document
 -- (licence / DNI keys), plate, name, date, car. Each field has a MISSING level; contradictions are
--- tested before any partial agreement. Names: SAME_TOKENS, SURNAMES_CONTRADICT (both carry two surnames
+-- tested before any partial agreement. Names: SAME_FULL_NAME (the same three or more tokens), SAME_TOKENS, SURNAMES_CONTRADICT (both carry two surnames
 -- and neither side's surnames are all found, up to a typo, among the other's tokens), GIVEN_DIFFER (both
 -- given names known, and neither is found, up to a typo, among the other's tokens), SUBSET (one side's
 -- two or more tokens all in the other's), GIVEN_BOTH_SURNAMES, GIVEN_ONE_SURNAME (given name and
@@ -45,7 +45,8 @@ BEGIN
     IF COALESCE(pg_catalog.cardinality(p_tokens_a), 0) = 0 OR COALESCE(pg_catalog.cardinality(p_tokens_b), 0) = 0 THEN
         v_name := 'MISSING';
     ELSIF p_tokens_a = p_tokens_b THEN
-        v_name := 'SAME_TOKENS';
+        -- three or more equal tokens (a given name and two surnames) are far rarer between two humans
+        v_name := CASE WHEN pg_catalog.cardinality(p_tokens_a) >= 3 THEN 'SAME_FULL_NAME' ELSE 'SAME_TOKENS' END;
     ELSE
         -- given names: each found (up to a typo) among the other side's tokens. canon.name_tokens_close
         -- is called only for tokens that can be one typo apart (lengths within one, four letters or more,
@@ -142,7 +143,7 @@ BEGIN
 
     v_car := CASE WHEN p_car_a IS NULL OR p_car_b IS NULL THEN 'MISSING'
                   WHEN NOT ('SAME' IN (v_phone, v_doc, v_plate)
-                            OR v_name IN ('SAME_TOKENS', 'SUBSET', 'GIVEN_BOTH_SURNAMES')) THEN 'IGNORED'
+                            OR v_name IN ('SAME_FULL_NAME', 'SAME_TOKENS', 'SUBSET', 'GIVEN_BOTH_SURNAMES')) THEN 'IGNORED'
                   WHEN p_car_a = p_car_b THEN 'SAME' ELSE 'DIFFERENT' END;
     RETURN ARRAY[v_phone, v_doc, v_plate, v_name, v_date, v_car];
 END;

@@ -72,6 +72,48 @@ BEGIN
               b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
               p_threshold)) IS NULL;
 
+    -- an edge from a record without candidate to a linked record joins the linked record's entity: it
+    -- is dropped when the record carries a veto against any record of that entity (the driver, or the
+    -- person's records), not only against the linked record
+    WITH ends AS (
+        SELECT e.node_a, e.node_b, CASE WHEN a.outcome = 'NONE' THEN a.node_id ELSE b.node_id END AS free_node,
+               CASE WHEN a.outcome = 'NONE' THEN b.entity ELSE a.entity END AS entity
+        FROM canon.identity_work_edge AS e
+        JOIN canon.identity_work_subject AS a ON a.node_id = e.node_a
+        JOIN canon.identity_work_subject AS b ON b.node_id = e.node_b
+        WHERE e.match_rule <> 'ENTITY' AND (a.outcome = 'LINK') <> (b.outcome = 'LINK')
+    ),
+    members AS (  -- the records of each such entity
+        SELECT x.entity, d.phone, d.id_keys, d.plate, d.name_tokens, d.name_given, d.surnames, d.two_surnames,
+               d.hire_date AS record_date, d.car_key
+        FROM (SELECT DISTINCT n.entity FROM ends AS n WHERE n.entity LIKE 'D:%') AS x
+        JOIN canon.drivers_index AS d ON d.driver_id = pg_catalog.substr(x.entity, 3)
+        UNION ALL
+        SELECT x.entity, COALESCE(k.phone, d.phone), COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate),
+               COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
+               COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames),
+               COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key)
+        FROM (SELECT DISTINCT n.entity FROM ends AS n WHERE n.entity NOT LIKE 'D:%') AS x
+        JOIN canon.identity_links AS l ON l.person_key = x.entity::uuid
+        LEFT JOIN canon.lead_keys AS k
+               ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
+        LEFT JOIN canon.drivers_index AS d ON l.source_table = 'drivers' AND d.driver_id = l.source_pk
+        WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL
+    ),
+    vetoed AS (
+        SELECT DISTINCT n.node_a, n.node_b
+        FROM ends AS n
+        JOIN canon.identity_work_subject AS f ON f.node_id = n.free_node
+        JOIN members AS m ON m.entity = n.entity
+        WHERE canon.pair_veto(canon.compare_levels(
+                  f.phone, f.id_keys, f.plate, f.name_tokens, f.name_given, f.surnames, f.two_surnames, f.lead_date,
+                  f.car_key, m.phone, m.id_keys, m.plate, m.name_tokens, m.name_given, m.surnames, m.two_surnames,
+                  m.record_date, m.car_key, p_threshold)) IS NOT NULL
+    )
+    DELETE FROM canon.identity_work_edge AS e
+    USING vetoed AS v
+    WHERE e.node_a = v.node_a AND e.node_b = v.node_b;
+
     INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
     SELECT e.node_b, e.node_a, e.match_rule FROM canon.identity_work_edge AS e;
 

@@ -1,6 +1,7 @@
 -- Stage 9 of canon.run_identity: an unlinked driver joins the one person its keys match (phone or
 -- licence/document, else plate + name); only drivers changed in this run or sharing a key with a record
--- linked in this run are read. A pair with a veto (canon.pair_veto) never links. Returns the number of
+-- linked in this run are read. A pair with a veto (canon.pair_veto) never links, nor does a driver
+-- join a person any of whose records carries a veto against it. Returns the number of
 -- drivers linked.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
@@ -82,6 +83,25 @@ BEGIN
                        'rule', r.match_rule, 'key', r.key_kind, 'value', canon.mask_identifier(r.key_value))) AS matched
             FROM relevant AS r
             GROUP BY r.driver_id
+        ),
+        vetoed AS (  -- a veto against any record of the person the driver would join (not only the hit)
+            SELECT DISTINCT p.driver_id
+            FROM per_driver AS p
+            JOIN canon.drivers_index AS c ON c.driver_id = p.driver_id
+            JOIN canon.identity_links AS l
+              ON l.person_key = (CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END)::uuid
+            LEFT JOIN canon.lead_keys AS k
+                   ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
+            LEFT JOIN canon.drivers_index AS d
+                   ON l.source_table = 'drivers' AND d.driver_id = l.source_pk AND d.removed_at IS NULL
+            WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
+              AND (k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL)
+              AND canon.pair_veto(canon.compare_levels(
+                      c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                      COALESCE(k.phone, d.phone), COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate),
+                      COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
+                      COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames), NULL, NULL,
+                      p_threshold)) IS NOT NULL
         )
         INSERT INTO canon.identity_links
             (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
@@ -98,7 +118,8 @@ BEGIN
                                              'matched', p.matched, 'driver_pass', true),
                p_run_id
         FROM per_driver AS p
-        WHERE p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1)
+        WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
+          AND NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = p.driver_id)
         ON CONFLICT (source_table, source_pk) DO NOTHING;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
     END IF;

@@ -24,6 +24,7 @@ DECLARE
     v_max_group integer;
     v_weights jsonb;
     v_link_threshold numeric;
+    v_names jsonb;
     v_last_run timestamptz;
     v_drivers jsonb;
     v_drivers_indexed bigint;
@@ -125,6 +126,17 @@ BEGIN
     END IF;
     v_drivers_linked := v_drivers_linked + canon.identity_link_drivers(v_run_id, v_drivers_changed, v_threshold);
     v_timings := v_timings || pg_catalog.jsonb_build_object('link_drivers', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
+    IF v_subjects > 0 THEN
+        -- NAME+DATE: the records still unlinked against the persons' records, once every identifier link
+        -- (drivers included) is written, so that a veto against any of them counts (docs/identity.md)
+        v_mark := pg_catalog.clock_timestamp();
+        v_names := canon.identity_link_names(v_run_id, v_weights, v_threshold, v_link_threshold,
+                                             ops.get_setting('review_threshold')::numeric,
+                                             ops.get_setting('ambiguity_margin')::numeric,
+                                             ops.get_setting('max_block_size')::integer,
+                                             ops.get_setting('name_block_days')::integer);
+        v_timings := v_timings || pg_catalog.jsonb_build_object('name_date', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
+    END IF;
     RAISE NOTICE 'run_identity % (% s): % drivers linked', v_run_id,
         pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_drivers_linked;
 
@@ -166,7 +178,7 @@ BEGIN
         'sources', v_sources, 'rules', v_rules, 'unmatched_by_reason', v_reasons,
         'drivers', pg_catalog.jsonb_build_object('indexed', v_drivers_indexed, 'changed', v_drivers_changed,
                                                  'removed', v_drivers_removed, 'linked', v_drivers_linked),
-        'clustering_iterations', v_iterations, 'stage_seconds', v_timings);
+        'clustering_iterations', v_iterations, 'name_date', v_names, 'stage_seconds', v_timings);
 
     UPDATE ops.run_log
     SET status = 'succeeded', finished_at = pg_catalog.clock_timestamp(), details = v_result

@@ -88,7 +88,8 @@ REVOKE EXECUTE ON FUNCTION canon.identity_index_drivers(bigint, text), canon.ide
     canon.identity_pick_subjects(bigint, date, date, boolean, numeric, integer),
     canon.identity_block(bigint, text, numeric, jsonb, numeric), canon.identity_decide_rules(numeric, numeric),
     canon.identity_cluster(integer, numeric), canon.identity_decide_records(bigint),
-    canon.identity_write(bigint, integer), canon.identity_link_drivers(bigint, bigint, numeric)
+    canon.identity_write(bigint, integer), canon.identity_link_drivers(bigint, bigint, numeric),
+    canon.identity_link_names(bigint, jsonb, numeric, numeric, numeric, numeric, integer, integer)
     FROM lead_attribution_job, lead_attribution_writer;
 GRANT SELECT ON public.module_ct_cabinet_leads, public.module_ct_scouting_daily,
     public.module_ct_migrations, public.drivers, public.summary_daily,

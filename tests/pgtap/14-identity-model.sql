@@ -82,7 +82,7 @@ SELECT is((SELECT array_agg(item ORDER BY item) FROM (SELECT DISTINCT item FROM 
           '{comparison,link,prior,probability,runner_up,total,veto}'::text[],
           'explain_match returns comparisons, prior, total, probability, veto, runner-up and the link');
 SELECT results_eq($$SELECT field, level FROM t_explain WHERE item = 'comparison' AND field IN ('phone', 'name')$$,
-                  $$VALUES ('phone'::text, 'SAME'::text), ('name', 'SAME_TOKENS')$$,
+                  $$VALUES ('phone'::text, 'SAME'::text), ('name', 'SAME_FULL_NAME')$$,
                   'the lead compared with its driver: same phone, same name');
 SELECT ok((SELECT weight_bits > 0.99 FROM t_explain WHERE item = 'probability'), 'and the pair''s probability is high');
 SELECT ok((SELECT detail LIKE '%no comparisons of its own%' FROM t_explain WHERE item = 'link'),

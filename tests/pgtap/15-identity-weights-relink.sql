@@ -27,11 +27,12 @@ CREATE TEMP TABLE t_person AS
     SELECT source_pk, person_key FROM canon.identity_links WHERE source_table = 'module_ct_cabinet_leads';
 
 -- estimate: a new version; too few pairs here for any field, so every level keeps its value
+CREATE TEMP TABLE t_seeded AS SELECT max(version) AS version FROM canon.match_weight_versions;
 CREATE TEMP TABLE t_est AS SELECT canon.estimate_match_weights(100, 1000) AS result;
 SELECT is((SELECT (result ->> 'version')::int FROM t_est), (SELECT max(version) FROM canon.match_weight_versions),
           'estimate_match_weights writes a new version, the one now in use');
 SELECT is_empty($$SELECT field, level, weight_milli FROM canon.match_weights WHERE version = (SELECT max(version) FROM canon.match_weight_versions)
-                  EXCEPT SELECT field, level, weight_milli FROM canon.match_weights WHERE version = 1$$,
+                  EXCEPT SELECT field, level, weight_milli FROM canon.match_weights WHERE version = (SELECT version FROM t_seeded)$$,
                 'below the minimum count every level keeps the previous weight');
 SELECT ok((SELECT bool_and(source = 'kept') FROM canon.match_weights
            WHERE version = (SELECT max(version) FROM canon.match_weight_versions) AND level NOT IN ('MISSING', 'IGNORED')),
@@ -43,8 +44,8 @@ SELECT is_empty($$SELECT field, level, m, u, weight_milli FROM canon.match_weigh
                 'and give the same m, u and weights');
 
 -- back to the seeded weights (estimates from this tiny fixture are not meant to decide anything)
-DELETE FROM canon.match_weights WHERE version > 1;
-DELETE FROM canon.match_weight_versions WHERE version > 1;
+DELETE FROM canon.match_weights WHERE version > (SELECT version FROM t_seeded);
+DELETE FROM canon.match_weight_versions WHERE version > (SELECT version FROM t_seeded);
 
 -- relink: a legacy car + name link of the stranger into Ana's person is undone; Ana's own stays
 UPDATE canon.identity_links SET person_key = (SELECT person_key FROM t_person WHERE source_pk = 'w-c1'), match_rule = 'R4_CAR_NAME'
