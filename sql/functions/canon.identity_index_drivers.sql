@@ -71,7 +71,9 @@ BEGIN
                                               d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
                                               d.hire_date)::text) AS row_hash
                     FROM public.drivers AS d
-                    WHERE d.driver_id IS NOT NULL) AS s
+                    -- over 100 characters it is no driver id (as in the lead view and the payments): a
+                    -- key that long cannot be indexed, and would stop every run
+                    WHERE d.driver_id IS NOT NULL AND pg_catalog.length(d.driver_id) <= 100) AS s
               CROSS JOIN LATERAL canon.parse_name(s.full_name, s.first_name, s.last_name) AS pn
               LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
               WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
