@@ -175,6 +175,8 @@ END
 $cron$;
 GRANT EXECUTE ON FUNCTION ops.health(), ops.health_checks(), ops.diagnose() TO lead_attribution_reader;
 GRANT EXECUTE ON FUNCTION ops.version() TO lead_attribution_reader;
+-- the masking the reader views apply to source keys (a view's function runs with the reader's rights)
+GRANT EXECUTE ON FUNCTION ops.mask_source_pk(text) TO lead_attribution_reader;
 GRANT SELECT ON ops.health_history TO lead_attribution_reader;
 
 -- money: the scout payouts ledger is append-only - entries are made by ops.record_scout_payout (a

@@ -1,13 +1,9 @@
 -- lead_events for readers: every column but payload_json (which carries names as the sources wrote them),
 -- and source_pk masked: a loader's external_id is free text and can hold a phone, a document or a name
--- ('DNI 45678912 / 987654321'). All but its last 3 characters are '*' (at most 20 of them; 4 characters
--- or less: all), as canon.mask_identifier shows identifiers; written inline so readers need no EXECUTE on
--- package functions. id identifies the event.
+-- ('DNI 45678912 / 987654321'): ops.mask_source_pk keeps its last 3 characters. id identifies the event.
 CREATE VIEW observational.v_lead_events_masked AS
 SELECT e.id, e.source_table,
-       CASE WHEN pg_catalog.length(e.source_pk) <= 4 THEN pg_catalog.repeat('*', pg_catalog.length(e.source_pk))
-            ELSE pg_catalog.repeat('*', LEAST(pg_catalog.length(e.source_pk) - 3, 20)) || pg_catalog.right(e.source_pk, 3)
-       END AS source_pk,
+       ops.mask_source_pk(e.source_pk) AS source_pk,
        e.origin, e.event_date, e.person_key, e.scout_id,
        e.created_at, e.updated_at
 FROM observational.lead_events AS e;

@@ -14,8 +14,7 @@ SELECT c.claim_id, c.person_key, c.milestone_value,
                  OR pg_catalog.pg_has_role('lead_attribution_job', 'USAGE')
                  OR pg_catalog.pg_has_role('lead_attribution_owner', 'USAGE')
             THEN c.lead_source_pk
-            WHEN pg_catalog.length(c.lead_source_pk) <= 4 THEN pg_catalog.repeat('*', pg_catalog.length(c.lead_source_pk))
-            ELSE pg_catalog.repeat('*', LEAST(pg_catalog.length(c.lead_source_pk) - 3, 20)) || pg_catalog.right(c.lead_source_pk, 3)
+            ELSE ops.mask_source_pk(c.lead_source_pk)
        END AS lead_source_pk,
        c.lead_date, c.iso_week, c.driver_id,
        c.rule_id, c.achieved_date, c.expected_amount, c.paid_amount,

@@ -11,13 +11,12 @@ CREATE VIEW ops.v_cabinet_financial_14d AS
 SELECT r.person_key,
        -- the lead's external_id is a loader's free text that can hold a phone, a document or a name: it
        -- is shown as written to the package's own roles (finance reconciles claims with it) and masked
-       -- to its last 3 characters (as observational.v_lead_events_masked) for everyone else, i.e. readers
+       -- by ops.mask_source_pk for everyone else, i.e. readers
        CASE WHEN pg_catalog.pg_has_role('lead_attribution_writer', 'USAGE')
                  OR pg_catalog.pg_has_role('lead_attribution_job', 'USAGE')
                  OR pg_catalog.pg_has_role('lead_attribution_owner', 'USAGE')
             THEN r.lead_source_pk
-            WHEN pg_catalog.length(r.lead_source_pk) <= 4 THEN pg_catalog.repeat('*', pg_catalog.length(r.lead_source_pk))
-            ELSE pg_catalog.repeat('*', LEAST(pg_catalog.length(r.lead_source_pk) - 3, 20)) || pg_catalog.right(r.lead_source_pk, 3)
+            ELSE ops.mask_source_pk(r.lead_source_pk)
        END AS lead_source_pk,
        r.lead_date,
        r.iso_week,

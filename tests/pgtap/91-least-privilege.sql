@@ -42,7 +42,7 @@ SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc AS p
                     AND p.oid NOT IN ('ops.health()'::regprocedure, 'ops.health_checks()'::regprocedure,
                                       'ops.diagnose()'::regprocedure, 'canon.mask_identifier(text)'::regprocedure,
                                       'ops.version()'::regprocedure, 'ops.yango_claim_lines(text)'::regprocedure,
-                                      'ops.iso_week_start(text)'::regprocedure)$$,
+                                      'ops.iso_week_start(text)'::regprocedure, 'ops.mask_source_pk(text)'::regprocedure)$$,
                 'the reader executes only health, the version, a week''s claim lines and the masking its views use');
 SELECT is_empty($$SELECT f FROM unnest(ARRAY['canon.resolve_unmatched', 'canon.merge_persons', 'canon.ignore_unmatched',
                                             'observational.populate_lead_events', 'ops.set_setting', 'ops.add_payment_rule',
