@@ -133,18 +133,7 @@ BEGIN
             SELECT c.person_key FROM ops.cabinet_claims AS c
             WHERE c.lead_source_pk IN (SELECT ce.source_pk FROM changed_events AS ce)
             UNION
-            SELECT l.person_key FROM canon.identity_links AS l
-            WHERE l.source_table = 'drivers' AND l.linked_at >= v_state.watermark
-            UNION
-            SELECT pm.person_key
-            FROM canon.person_merges AS m
-            CROSS JOIN LATERAL (VALUES (m.kept_person_key), (m.dropped_person_key)) AS pm (person_key)
-            WHERE m.merged_at >= v_state.watermark
-            UNION
-            SELECT l.person_key
-            FROM canon.drivers_index AS i
-            JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = i.driver_id
-            WHERE i.updated_at >= v_state.watermark
+            SELECT c.person_key FROM ops.money_identity_changes(v_state.watermark) AS c (person_key)
             UNION
             SELECT r.person_key
             FROM changed_days AS t
@@ -187,18 +176,7 @@ BEGIN
             UNION
             SELECT lg.person_key FROM observational.lead_ledger AS lg WHERE lg.updated_at >= v_state.watermark
             UNION
-            SELECT l.person_key FROM canon.identity_links AS l
-            WHERE l.source_table = 'drivers' AND l.linked_at >= v_state.watermark
-            UNION
-            SELECT pm.person_key
-            FROM canon.person_merges AS m
-            CROSS JOIN LATERAL (VALUES (m.kept_person_key), (m.dropped_person_key)) AS pm (person_key)
-            WHERE m.merged_at >= v_state.watermark
-            UNION
-            SELECT l.person_key
-            FROM canon.drivers_index AS i
-            JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = i.driver_id
-            WHERE i.updated_at >= v_state.watermark
+            SELECT c.person_key FROM ops.money_identity_changes(v_state.watermark) AS c (person_key)
             UNION
             SELECT sl.person_key
             FROM observational.driver_daily_trips AS t
