@@ -23,11 +23,11 @@ BEGIN
         error_message = ops.mask_digits(p_message)
     WHERE r.run_id = p_run_id AND r.status = 'running' AND r.backend_pid = pg_catalog.pg_backend_pid();
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'run % is not a running run of this session', COALESCE(p_run_id::text, 'NULL')
+        RAISE EXCEPTION 'run % is not a running run of this backend', COALESCE(p_run_id::text, 'NULL')
             USING ERRCODE = '22023',
-                  DETAIL = 'Only the session that started a run (ops.start_run) can finish it, once.',
+                  DETAIL = 'Only the backend (connection) that started a run (ops.start_run) can finish it, once.',
                   HINT = 'SELECT run_id, status, backend_pid FROM ops.run_log ORDER BY run_id DESC LIMIT 5;';
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION ops.finish_run(bigint, text, jsonb, text, text) IS 'ops.finish_run(p_run_id, p_status, p_details, p_sqlstate, p_message): close a running run_log row of this session (definer: nobody writes the run log directly)';
+COMMENT ON FUNCTION ops.finish_run(bigint, text, jsonb, text, text) IS 'ops.finish_run(p_run_id, p_status, p_details, p_sqlstate, p_message): close a running run_log row of this backend (definer: nobody writes the run log directly)';

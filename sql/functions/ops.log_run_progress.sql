@@ -10,4 +10,4 @@ AS $$
     SET details = COALESCE(p_details, r.details)
     WHERE r.run_id = p_run_id AND r.status = 'running' AND r.backend_pid = pg_catalog.pg_backend_pid();
 $$;
-COMMENT ON FUNCTION ops.log_run_progress(bigint, jsonb) IS 'ops.log_run_progress(p_run_id, p_details): record the details of a running run_log row of this session (definer: nobody writes the run log directly)';
+COMMENT ON FUNCTION ops.log_run_progress(bigint, jsonb) IS 'ops.log_run_progress(p_run_id, p_details): record the details of a running run_log row of this backend (definer: nobody writes the run log directly)';

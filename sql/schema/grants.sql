@@ -39,7 +39,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE lead_attribution_owner REVOKE EXECUTE ON ROUTI
 
 -- job and writer: run the pipeline, backfill, operate the queues. They read every package table and
 -- write the derived ones; what decides money or records what happened is written only through
--- functions that check and log (SECURITY DEFINER, below): settings (ops.set_setting), payment rules
+-- functions that check and log (definers with a pinned search_path, below): settings (ops.set_setting), payment rules
 -- (ops.add_payment_rule, ops.close_payment_rule), the run log (ops.start_run, ops.finish_run,
 -- ops.log_run_progress, ops.abandon_dead_runs, ops.purge_run_log) and health snapshots
 -- (ops.record_health); their histories are read-only to everyone.
