@@ -1,6 +1,7 @@
 -- Check source_freshness, one row per raw source: Lima days between today and the latest business
--- date the source holds (leads: lead date of valid rows, read from ops.health_lead_scan(); drivers: last created/updated; payments:
--- latest pay date; summary_daily is checked with its other checks, ops.health_check_summary_daily). WARN at health_source_lag_days (daily sources) or
+-- date the source holds (leads: lead date of valid rows, from the snapshot's shared scan when there is
+-- one; drivers: last created/updated; payments: latest pay date; summary_daily is checked with its other
+-- checks, ops.health_check_summary_daily). WARN at health_source_lag_days (daily sources) or
 -- health_sparse_source_lag_days (migrations, payments), CRIT at twice that; an empty source is CRIT.
 -- An upstream loader that stopped shows here before any money number goes wrong.
 -- Check source_future_dated, one row per raw source: rows whose created_at, updated_at or business date
@@ -21,14 +22,23 @@ AS $$
                ops.get_setting('health_source_lag_days')::integer AS daily_lag,
                ops.get_setting('health_sparse_source_lag_days')::integer AS sparse_lag
     ),
-    latest AS (  -- lead sources: from ops.health_lead_scan(), the one pass shared with the lead-source checks
+    latest AS (
+        -- lead sources in a snapshot: read from the shared scan of ops.health_lead_scan_prepare
         SELECT t.source_table,
                pg_catalog.max(sc.day) FILTER (WHERE sc.side = 'source' AND sc.valid_rows > 0 AND sc.day <= s.today) AS latest,
                t.source_table = 'module_ct_migrations' AS sparse
         FROM (VALUES ('module_ct_cabinet_leads'), ('module_ct_scouting_daily'), ('module_ct_migrations')) AS t (source_table)
         CROSS JOIN settings AS s
         LEFT JOIN ops.health_lead_scan() AS sc ON sc.source_table = t.source_table
+        WHERE ops.health_lead_scan_prepared()
         GROUP BY t.source_table
+        UNION ALL
+        -- lead sources otherwise (ops.health() by hand): the latest valid lead date alone, cheaper than
+        -- the whole scan, which joins every row with the events
+        SELECT l.source_table, pg_catalog.max(l.lead_date), l.source_table = 'module_ct_migrations'
+        FROM observational.v_source_leads AS l CROSS JOIN settings AS s
+        WHERE NOT ops.health_lead_scan_prepared() AND l.reject_reason IS NULL AND l.lead_date <= s.today
+        GROUP BY l.source_table
         UNION ALL
         SELECT 'drivers',
                (SELECT pg_catalog.max(GREATEST(CASE WHEN d.created_at <= s.future THEN d.created_at END,

@@ -16,9 +16,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF EXISTS (SELECT FROM pg_catalog.pg_class AS c
-               WHERE c.oid = pg_catalog.to_regclass('pg_temp.health_lead_scan')
-                 AND c.relowner = 'lead_attribution_owner'::regrole) THEN
+    IF ops.health_lead_scan_prepared() THEN
         -- dynamic: the temporary table exists only during a snapshot
         RETURN QUERY EXECUTE pg_catalog.format('SELECT * FROM %I.%I', 'pg_temp', 'health_lead_scan');
         RETURN;

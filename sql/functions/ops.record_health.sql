@@ -86,8 +86,9 @@ BEGIN
         IF v_rows IS NOT NULL THEN
             v_reused := v_reused + 1;
         ELSE
-            IF v_check.check_function IN ('events_behind', 'event_gaps', 'orphan_events') AND NOT v_scanned THEN
-                -- one scan of the lead sources for the three checks that read them. Should it fail, the
+            IF v_check.check_function IN ('events_behind', 'event_gaps', 'orphan_events', 'source_freshness')
+               AND NOT v_scanned THEN
+                -- one scan of the lead sources for the four checks that read them. Should it fail, the
                 -- checks compute it themselves and report the error as their own CRIT row.
                 BEGIN
                     PERFORM ops.health_lead_scan_prepare();
