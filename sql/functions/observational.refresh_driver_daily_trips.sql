@@ -9,6 +9,12 @@
 -- Serialized with ops.refresh_money_chain() (same advisory lock); every row it writes is stamped with
 -- one refreshed_at per call, taken once the lock is held, so the chain can tell exactly which days
 -- changed since it last looked (refreshed_at after its mark).
+-- Per delivery day (created_at::date) it also records in observational.summary_daily_deliveries what
+-- it read: rows, unparseable date_file, repeats of a (driver, day) that lose to another delivery (among
+-- the rows read together), and the latest trip day not after the delivery day. Only days read whole are
+-- recorded (an incremental run: the days after its since's day, and the rows without created_at); a
+-- full run records every day and drops the days gone. The summary_daily health checks read these rows.
+-- With no such row yet (a first refresh after install or upgrade) the run is a full one.
 -- A first fill (empty table) builds the two secondary indexes once after the insert instead of row by
 -- row (scale 100, 2.2 M days: 17.7 s insert with them, 6.5 s + 1.3 s build without, measured); see
 -- canon.drop_secondary_indexes for the 1 s lock wait and the fallback.
@@ -32,6 +38,7 @@ DECLARE
     v_superseded bigint;
     v_upserted bigint;
     v_deleted bigint;
+    v_days_changed bigint;
     v_stamp timestamptz;
     v_index_defs text[];
 BEGIN
@@ -48,7 +55,8 @@ BEGIN
     v_future := pg_catalog.timezone(ops.get_setting('business_timezone'), v_stamp) + interval '1 day';
     SELECT pg_catalog.max(t.source_created_at) FILTER (WHERE t.source_created_at <= v_future)
     INTO v_since FROM observational.driver_daily_trips AS t;
-    v_full := p_full OR v_since IS NULL;
+    v_full := p_full OR v_since IS NULL
+              OR NOT EXISTS (SELECT FROM observational.summary_daily_deliveries AS d);
     IF NOT v_full THEN
         v_since := v_since - pg_catalog.make_interval(days => ops.get_setting('lookback_days')::integer);
     END IF;
@@ -101,14 +109,55 @@ BEGIN
           AND NOT EXISTS (SELECT FROM latest AS l
                           WHERE l.driver_id = t.driver_id AND l.trip_date = t.trip_date)
         RETURNING 1
+    ),
+    -- what was read, per delivery day read whole (docs/operations.md: summary_daily checks)
+    winners AS (
+        SELECT COALESCE(l.created_at::date, '-infinity'::date) AS delivered_on, pg_catalog.count(*) AS n
+        FROM latest AS l
+        GROUP BY 1
+    ),
+    days AS (
+        SELECT x.delivered_on, x.rows_delivered, x.unparseable, x.keyed - COALESCE(w.n, 0) AS repeated,
+               x.latest_trip_date
+        FROM (SELECT COALESCE(s.created_at::date, '-infinity'::date) AS delivered_on,
+                     pg_catalog.count(*) AS rows_delivered,
+                     pg_catalog.count(*) FILTER (WHERE s.trip_date IS NULL) AS unparseable,
+                     pg_catalog.count(*) FILTER (WHERE s.trip_date IS NOT NULL AND s.driver_id IS NOT NULL) AS keyed,
+                     pg_catalog.max(s.trip_date) FILTER (WHERE s.trip_date <= s.created_at::date) AS latest_trip_date
+              FROM src AS s
+              GROUP BY 1) AS x
+        LEFT JOIN winners AS w ON w.delivered_on = x.delivered_on
+        WHERE v_full OR x.delivered_on > v_since::date OR x.delivered_on = '-infinity'
+    ),
+    days_upserted AS (
+        INSERT INTO observational.summary_daily_deliveries AS d
+            (delivered_on, rows_delivered, unparseable, repeated, latest_trip_date, refreshed_at)
+        SELECT x.delivered_on, x.rows_delivered, x.unparseable, x.repeated, x.latest_trip_date, v_stamp
+        FROM days AS x
+        ON CONFLICT (delivered_on) DO UPDATE
+            SET rows_delivered = EXCLUDED.rows_delivered, unparseable = EXCLUDED.unparseable,
+                repeated = EXCLUDED.repeated, latest_trip_date = EXCLUDED.latest_trip_date,
+                refreshed_at = EXCLUDED.refreshed_at
+            WHERE (d.rows_delivered, d.unparseable, d.repeated, d.latest_trip_date)
+                  IS DISTINCT FROM (EXCLUDED.rows_delivered, EXCLUDED.unparseable, EXCLUDED.repeated,
+                                    EXCLUDED.latest_trip_date)
+        RETURNING 1
+    ),
+    days_deleted AS (  -- days read whole that no row is delivered on any more
+        DELETE FROM observational.summary_daily_deliveries AS d
+        WHERE (v_full OR d.delivered_on > v_since::date OR d.delivered_on = '-infinity')
+          AND NOT EXISTS (SELECT FROM days AS x WHERE x.delivered_on = d.delivered_on)
+        RETURNING 1
     )
     SELECT (SELECT pg_catalog.count(*) FROM src),
            (SELECT pg_catalog.count(*) FROM src AS s WHERE s.trip_date IS NULL),
            (SELECT pg_catalog.count(*) FROM src AS s WHERE s.trip_date IS NOT NULL AND s.driver_id IS NOT NULL)
                - (SELECT pg_catalog.count(*) FROM latest),
            (SELECT pg_catalog.count(*) FROM upserted),
-           (SELECT pg_catalog.count(*) FROM deleted)
-    INTO v_scanned, v_unparseable, v_superseded, v_upserted, v_deleted;
+           (SELECT pg_catalog.count(*) FROM deleted),
+           (SELECT pg_catalog.count(*) FROM days_upserted) + (SELECT pg_catalog.count(*) FROM days_deleted)
+    INTO v_scanned, v_unparseable, v_superseded, v_upserted, v_deleted, v_days_changed;
+
     IF v_index_defs IS NOT NULL THEN
         PERFORM canon.create_indexes(v_index_defs);
     END IF;
@@ -125,7 +174,8 @@ BEGIN
         'unparseable_dates', v_unparseable,
         'superseded_deliveries', v_superseded,
         'upserted', v_upserted,
-        'deleted', v_deleted);
+        'deleted', v_deleted,
+        'delivery_days_changed', v_days_changed);
 END;
 $$;
 COMMENT ON FUNCTION observational.refresh_driver_daily_trips(boolean) IS 'observational.refresh_driver_daily_trips(p_full boolean DEFAULT false) -> jsonb: fold summary_daily into driver_daily_trips (latest delivery wins)';

@@ -4,7 +4,7 @@
 -- report order. Everything is rolled back (pg_cron never sees the rows written to cron.*).
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(26);
+SELECT plan(28);
 
 CREATE TEMP TABLE t_status AS SELECT NULL::text AS "check", NULL::text AS subject, NULL::text AS status LIMIT 0;
 CREATE FUNCTION pg_temp.set(p_key text, p_value text) RETURNS void LANGUAGE sql
@@ -49,6 +49,12 @@ DELETE FROM public.summary_daily;
 INSERT INTO public.summary_daily (driver_id, date_file, count_orders_completed, sum_work_time_seconds, created_at)
 SELECT 'hd-' || g, to_char(ops.today() - 1, 'DD-MM-YYYY'), 5, 3600, now()::timestamp FROM generate_series(1, 9) AS g
 UNION ALL SELECT 'hd-10', 'yesterday', 5, 3600, now()::timestamp;
+-- the checks read what the pipeline's refresh counted (observational.summary_daily_deliveries)
+SELECT is(pg_temp.status('summary_daily_unparseable', 'summary_daily') || ' ' ||
+          (SELECT observed FROM ops.health() WHERE "check" = 'summary_daily_unparseable')
+          || ' / ' || (observational.refresh_driver_daily_trips(true) ->> 'mode'),
+          'OK 0 of 0 rows (0 %) / full',
+          'summary_daily rows not yet refreshed are not counted; a full refresh counts them');
 SELECT pg_temp.set('health_summary_unparseable_pct', '20');
 SELECT is(pg_temp.status('summary_daily_unparseable', 'summary_daily'), 'OK',
           'summary_daily_unparseable: 10 % is OK under 20 %');
@@ -63,6 +69,8 @@ SELECT results_eq($$SELECT status, observed FROM ops.health() WHERE "check" = 's
 -- the unparseable row becomes a second delivery of (hd-9, yesterday): 1 duplicate in 10 rows (10 %)
 UPDATE public.summary_daily SET driver_id = 'hd-9', date_file = to_char(ops.today() - 1, 'YYYY-MM-DD')
 WHERE driver_id = 'hd-10';
+SELECT is(observational.refresh_driver_daily_trips() ->> 'delivery_days_changed', '1',
+          'an incremental refresh recounts the day the corrected row was delivered');
 SELECT pg_temp.set('health_summary_duplicate_pct', '20');
 SELECT is(pg_temp.status('summary_daily_duplicates', 'summary_daily'), 'OK',
           'summary_daily_duplicates: 10 % is OK under 20 %');
