@@ -1,0 +1,26 @@
+-- depends: 0029.claims-sent
+-- Decisions by probability for every candidate (docs/identity.md "Decisions"): the work tables of one
+-- run keep the probability of each record's decision and the weight of each clustering edge, the stage
+-- functions change their arguments (their old signatures are dropped; the new ones are re-applied from
+-- sql/functions), and a setting gives the probability above which a link's confidence is HIGH.
+-- Work tables are unlogged and emptied at the start and end of every run: no data moves.
+SET lock_timeout = '10s';
+
+ALTER TABLE canon.identity_work_subject
+    ADD COLUMN weight_milli bigint,
+    ADD COLUMN probability numeric,
+    ADD COLUMN runner_up text,
+    ADD COLUMN runner_up_weight bigint,
+    ADD COLUMN cluster_veto text,
+    ADD COLUMN cluster_members jsonb;
+ALTER TABLE canon.identity_work_edge
+    ADD COLUMN weight_milli bigint;
+
+DROP FUNCTION IF EXISTS canon.identity_decide_rules(numeric, numeric);
+DROP FUNCTION IF EXISTS canon.identity_cluster(integer, numeric);
+DROP FUNCTION IF EXISTS canon.identity_decide_records(bigint);
+
+INSERT INTO ops.settings (key, value, description)
+VALUES ('high_confidence_threshold', '0.9999',
+        'identity: match probability at or above which a link''s confidence_level is HIGH (MEDIUM from link_threshold)')
+ON CONFLICT (key) DO NOTHING;
