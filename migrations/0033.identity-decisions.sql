@@ -19,6 +19,7 @@ ALTER TABLE canon.identity_work_edge
 DROP FUNCTION IF EXISTS canon.identity_decide_rules(numeric, numeric);
 DROP FUNCTION IF EXISTS canon.identity_cluster(integer, numeric);
 DROP FUNCTION IF EXISTS canon.identity_decide_records(bigint);
+DROP FUNCTION IF EXISTS canon.identity_link_drivers(bigint, bigint, numeric);
 
 INSERT INTO ops.settings (key, value, description)
 VALUES ('high_confidence_threshold', '0.9999',

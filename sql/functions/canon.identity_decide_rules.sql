@@ -42,6 +42,16 @@ BEGIN
     WINDOW w AS (PARTITION BY p.node_id, p.entity)
     ORDER BY p.node_id, p.entity, p.weight_milli DESC, p.key_kind, p.key_value;
 
+    -- unlinked driver rows sharing a licence / DNI key are one candidate: the target park's row (then
+    -- the heavier, then the smaller key) stands for the others (docs/identity.md "Drivers")
+    DELETE FROM pg_temp.identity_candidate AS c
+    USING pg_temp.identity_candidate AS o, canon.drivers_index AS dc, canon.drivers_index AS do_
+    WHERE o.node_id = c.node_id AND o.entity <> c.entity
+      AND c.entity LIKE 'D:%' AND o.entity LIKE 'D:%'
+      AND dc.driver_id = pg_catalog.substr(c.entity, 3) AND do_.driver_id = pg_catalog.substr(o.entity, 3)
+      AND dc.id_keys && do_.id_keys
+      AND (o.tier, -o.best, o.entity) < (c.tier, -c.best, c.entity);
+
     -- a veto against any record of a candidate person vetoes the person (only candidates that could
     -- matter: at or above p_review)
     WITH open_persons AS (
