@@ -9,7 +9,8 @@
 -- NONE (a new person, or one with the records of the run it shares a key with: canon.identity_cluster)
 -- when it carries a usable phone, a licence / DNI or a plate; NAME_ONLY when it carries a name of three
 -- or more tokens (canon.run_identity founds it after NAME+DATE); else MISSING_IDENTIFIERS, or
--- DRIVER_NOT_FOUND when it names a driver nobody knows. Ties: weight, then tier, then entity.
+-- DRIVER_NOT_FOUND when it names a driver nobody knows. Ties: weight, then tier, then entity. Two records
+-- of the run linking to one entity with a veto between them: the weaker is queued NEEDS_REVIEW.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
 CREATE OR REPLACE FUNCTION canon.identity_decide_rules(p_threshold numeric, p_weights jsonb, p_link numeric,
@@ -120,6 +121,29 @@ BEGIN
     FROM decided AS d
     WHERE d.node_id = s.node_id AND s.outcome IS NULL AND d.probability >= p_review;
     DROP TABLE pg_temp.identity_candidate;
+
+    -- records of the run linking to one entity are compared with each other too: of two with a veto
+    -- between them, the weaker (then the later in key order) is queued for review instead
+    WITH linked AS (
+        SELECT s.node_id, s.entity, s.weight_milli, s.phone, s.id_keys, s.plate, s.name_tokens, s.name_given,
+               s.surnames, s.two_surnames, s.lead_date, s.car_key
+        FROM canon.identity_work_subject AS s
+        WHERE s.outcome = 'LINK' AND s.match_rule <> 'DRIVER_DIRECT'
+    ),
+    beaten AS (
+        SELECT DISTINCT b.node_id
+        FROM linked AS a
+        JOIN linked AS b ON b.entity = a.entity AND b.node_id <> a.node_id
+        WHERE (a.weight_milli > b.weight_milli OR (a.weight_milli = b.weight_milli AND a.node_id < b.node_id))
+          AND canon.pair_veto(canon.compare_levels(
+                  a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date,
+                  a.car_key, b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames,
+                  b.lead_date, b.car_key, p_threshold)) IS NOT NULL
+    )
+    UPDATE canon.identity_work_subject AS s
+    SET outcome = 'NEEDS_REVIEW', entity = NULL
+    FROM beaten AS b
+    WHERE b.node_id = s.node_id;
 
     -- below p_review: a new person (alone or with the records of the run it shares a key with), a
     -- name-only record founded after NAME+DATE, or nothing usable

@@ -1,7 +1,8 @@
 -- Stage 9 of canon.run_identity: an unlinked driver joins the one person its keys match (phone or
 -- licence/document, else plate + name); only drivers changed in this run or sharing a key with a record
 -- linked in this run are read. A pair with a veto (canon.pair_veto) never links, nor does a driver
--- join a person any of whose records carries a veto against it. The link's match_rule, probability and
+-- join a person any of whose records carries a veto against it, nor drivers joining one person in the
+-- same pass with a veto between them. The link's match_rule, probability and
 -- confidence come from the strongest compared pair with the person joined (canon.match_rule_of,
 -- canon.confidence_of; docs/identity.md). Returns the number of drivers linked.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
@@ -122,6 +123,23 @@ BEGIN
                       COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
                       COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames), NULL, NULL,
                       p_threshold)) IS NOT NULL
+        ),
+        clash AS (  -- drivers joining one person in this pass are compared with each other too
+            SELECT DISTINCT a.driver_id
+            FROM (SELECT p.driver_id, CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END AS person
+                  FROM per_driver AS p
+                  WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
+                    AND NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = p.driver_id)) AS a
+            JOIN (SELECT p.driver_id, CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END AS person
+                  FROM per_driver AS p
+                  WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))) AS b
+              ON b.person = a.person AND b.driver_id <> a.driver_id
+            JOIN canon.drivers_index AS da ON da.driver_id = a.driver_id
+            JOIN canon.drivers_index AS db ON db.driver_id = b.driver_id
+            WHERE canon.pair_veto(canon.compare_levels(
+                      da.phone, da.id_keys, da.plate, da.name_tokens, da.name_given, da.surnames, da.two_surnames, NULL,
+                      NULL, db.phone, db.id_keys, db.plate, db.name_tokens, db.name_given, db.surnames, db.two_surnames,
+                      NULL, NULL, p_threshold)) IS NOT NULL
         )
         INSERT INTO canon.identity_links
             (person_key, source_table, source_pk, match_rule, match_score, match_probability, confidence_level,
@@ -140,6 +158,7 @@ BEGIN
         JOIN best AS b ON b.driver_id = p.driver_id
         WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
           AND NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = p.driver_id)
+          AND NOT EXISTS (SELECT 1 FROM clash AS c WHERE c.driver_id = p.driver_id)
         ON CONFLICT (source_table, source_pk) DO NOTHING;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
     END IF;

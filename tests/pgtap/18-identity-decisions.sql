@@ -4,7 +4,7 @@
 -- person, name only, missing identifiers), and a group of new records with a veto inside.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(25);
+SELECT plan(27);
 
 SELECT has_function('canon', 'match_rule_of', ARRAY['text[]'], 'canon.match_rule_of(text[]) exists');
 SELECT has_function('canon', 'confidence_of', ARRAY['numeric', 'numeric', 'numeric'], 'canon.confidence_of(numeric, numeric, numeric) exists');
@@ -28,7 +28,7 @@ CREATE TEMP TABLE t_w AS SELECT canon.match_weight_map() AS w;
 INSERT INTO canon.drivers_index (driver_id, park_id, id_keys, row_hash) VALUES
     ('t18-d1', 'p', '{}', 'x'), ('t18-d2', 'p', '{}', 'x'), ('t18-d3', 'p', '{}', 'x'), ('t18-d4', 'p', '{}', 'x'),
     ('t18-d5', 'p', '{}', 'x'), ('t18-d6', 'p', '{}', 'x'), ('t18-d7', 'p', '{}', 'x'), ('t18-d8', 'p', '{}', 'x'),
-    ('t18-d9', 'p', '{L:Q1}', 'x'), ('t18-d10', 'p', '{L:Q1}', 'x');
+    ('t18-d9', 'p', '{L:Q1}', 'x'), ('t18-d10', 'p', '{L:Q1}', 'x'), ('t18-d11', 'p', '{}', 'x'), ('t18-d12', 'p', '{}', 'x');
 -- a person with two records; its second record carries another DNI than subject 9
 INSERT INTO canon.identity_registry (person_key, confidence_level) VALUES ('00000000-0000-4000-8000-000000001801', 'HIGH');
 INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, id_keys, name_tokens, name_given, surnames, two_surnames, row_hash)
@@ -49,7 +49,10 @@ VALUES (1, 'module_ct_cabinet_leads', 't18-1', '2024-08-01', '987680001', true, 
        (7, 'module_ct_cabinet_leads', 't18-7', '2024-08-01', NULL, false, '{}', NULL, '{ROSA,CHAVEZ}', 'ROSA', '{CHAVEZ}', false),
        (8, 'module_ct_cabinet_leads', 't18-8', '2024-08-01', NULL, false, '{}', 'ABC123', '{OMAR,DIAZ}', 'OMAR', '{DIAZ}', false),
        (9, 'module_ct_cabinet_leads', 't18-9', '2024-08-03', '987680009', true, '{N:41000009}', NULL, '{ANA,LUZ,TORRES}', 'ANA', '{LUZ,TORRES}', false),
-       (10, 'module_ct_cabinet_leads', 't18-10', '2024-08-01', '987680010', true, '{}', NULL, '{ALAN,ROJAS}', 'ALAN', '{ROJAS}', false);
+       (10, 'module_ct_cabinet_leads', 't18-10', '2024-08-01', '987680010', true, '{}', NULL, '{ALAN,ROJAS}', 'ALAN', '{ROJAS}', false),
+       (11, 'module_ct_cabinet_leads', 't18-11', '2024-08-01', '987680011', true, '{N:43000011}', NULL, '{TITO,LARA}', 'TITO', '{LARA}', false),
+       (12, 'module_ct_cabinet_leads', 't18-12', '2024-08-05', '987680011', true, '{N:43000012}', NULL, '{TITO,LARA}', 'TITO', '{LARA}', false),
+       (13, 'module_ct_cabinet_leads', 't18-13', '2024-08-01', '987680013', true, '{}', NULL, '{NORA,QUIROZ}', 'NORA', '{QUIROZ}', false);
 
 -- candidate pairs as canon.identity_block leaves them: levels, weight, veto
 INSERT INTO canon.identity_work_pair (node_id, match_rule, entity, person_key, driver_id, tier, key_kind, key_value, levels, weight_milli, veto)
@@ -68,9 +71,15 @@ FROM (VALUES
     (8, 'R3_PLATE_NAME', 'D:t18-d7', NULL, 't18-d7', 1, 'plate', 'ABC123', '{MISSING,MISSING,SAME,GIVEN_BOTH_SURNAMES,WITHIN_3,SAME}'),
     -- the pair with the person's first record is clean; its second record carries another DNI
     (9, 'R1_PHONE_EXACT', '00000000-0000-4000-8000-000000001801', '00000000-0000-4000-8000-000000001801', NULL, 1, 'phone', '987680009', '{SAME,MISSING,MISSING,SAME_FULL_NAME,WITHIN_3,IGNORED}'),
-    -- one human's two driver rows (shared licence), another park's row a little stronger
+    -- one human's two driver rows (shared licence), both of the target park, within the margin
     (10, 'R1_PHONE_EXACT', 'D:t18-d9', NULL, 't18-d9', 1, 'phone', '987680010', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}'),
-    (10, 'R1_PHONE_EXACT', 'D:t18-d10', NULL, 't18-d10', 2, 'phone', '987680010', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}')
+    (10, 'R1_PHONE_EXACT', 'D:t18-d10', NULL, 't18-d10', 1, 'phone', '987680010', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}'),
+    -- two records of the run linking to one driver, with two different DNIs between them
+    (11, 'R1_PHONE_EXACT', 'D:t18-d8', NULL, 't18-d8', 1, 'phone', '987680011', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}'),
+    (12, 'R1_PHONE_EXACT', 'D:t18-d8', NULL, 't18-d8', 1, 'phone', '987680011', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}'),
+    -- two drivers of no shared key inside the margin: the other park's a little stronger
+    (13, 'R1_PHONE_EXACT', 'D:t18-d11', NULL, 't18-d11', 1, 'phone', '987680013', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}'),
+    (13, 'R1_PHONE_EXACT', 'D:t18-d12', NULL, 't18-d12', 2, 'phone', '987680013', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}')
 ) AS v (node_id, kind, entity, person_key, driver_id, tier, key_kind, key_value, levels);
 
 SELECT lives_ok($$SELECT canon.identity_decide_rules(0.66, (SELECT w FROM t_w), 0.99, 0.5, 3, 0.9999)$$,
@@ -96,11 +105,17 @@ SELECT results_eq($$SELECT node_id, outcome FROM canon.identity_work_subject WHE
                   $$VALUES (6, 'NAME_ONLY'::text), (7, 'MISSING_IDENTIFIERS'::text)$$,
                   'no candidate nor identifier: three name tokens wait for NAME+DATE then found a person, two are MISSING_IDENTIFIERS');
 SELECT results_eq($$SELECT outcome, entity FROM canon.identity_work_subject WHERE node_id = 10$$,
-                  $$VALUES ('LINK'::text, 'D:t18-d9'::text)$$,
-                  'two driver rows sharing a licence are one candidate: the target park''s row wins inside the margin');
+                  $$VALUES ('LINK'::text, 'D:t18-d10'::text)$$,
+                  'two driver rows sharing a licence are one candidate, not MULTIPLE_CANDIDATES: the stronger row stands for both');
+SELECT results_eq($$SELECT node_id, outcome, entity FROM canon.identity_work_subject WHERE node_id IN (11, 12) ORDER BY node_id$$,
+                  $$VALUES (11, 'LINK'::text, 'D:t18-d8'::text), (12, 'NEEDS_REVIEW', NULL)$$,
+                  'two records linking to one driver with a veto between them: the stronger links, the other is queued');
+SELECT results_eq($$SELECT outcome, entity FROM canon.identity_work_subject WHERE node_id = 13$$,
+                  $$VALUES ('LINK'::text, 'D:t18-d11'::text)$$,
+                  'inside the margin the target park''s driver wins over another park''s');
 
 -- the clusters and the records' decisions
-SELECT ok(canon.identity_cluster(10, 0.66, (SELECT w FROM t_w), 0.99) >= 1, 'identity_cluster runs on the decided records');
+SELECT ok(canon.identity_cluster(13, 0.66, (SELECT w FROM t_w), 0.99) >= 1, 'identity_cluster runs on the decided records');
 SELECT lives_ok($$SELECT canon.identity_decide_records(((SELECT w FROM t_w) ->> 'prior')::bigint, 0.99, 0.9999)$$,
                 'identity_decide_records builds every decision');
 SELECT results_eq($$SELECT source_pk, outcome, match_rule, new_person, person_key IS NOT NULL FROM pg_temp.identity_decision
