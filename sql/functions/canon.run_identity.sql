@@ -142,7 +142,10 @@ BEGIN
                                              ops.get_setting('max_block_size')::integer,
                                              ops.get_setting('name_block_days')::integer);
         -- a name of three or more tokens with a date that NAME+DATE did not link or queue founds a person
-        v_founded := canon.identity_found_named(v_run_id);
+        -- when the setting says so (docs/identity.md "Decisions": off by default, the daily split)
+        IF ops.get_setting('name_only_persons') = '1' THEN
+            v_founded := canon.identity_found_named(v_run_id);
+        END IF;
         v_names := v_names || pg_catalog.jsonb_build_object('founded', v_founded);
         v_timings := v_timings || pg_catalog.jsonb_build_object('name_date', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
     END IF;

@@ -1,10 +1,10 @@
 -- The decision stages of canon.run_identity on seeded work tables (docs/identity.md "Decisions"):
 -- every candidate decided by probability (link, review, multiple candidates, vetoes, the target park
 -- inside the margin), the closed rule list, confidence cut-offs, records without a candidate (new
--- person, name only, missing identifiers), and a group of new records with a veto inside.
+-- person, name only and its founding, missing identifiers), and a group of new records with a veto inside.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(27);
+SELECT plan(29);
 
 SELECT has_function('canon', 'match_rule_of', ARRAY['text[]'], 'canon.match_rule_of(text[]) exists');
 SELECT has_function('canon', 'confidence_of', ARRAY['numeric', 'numeric', 'numeric'], 'canon.confidence_of(numeric, numeric, numeric) exists');
@@ -127,6 +127,17 @@ SELECT ok((SELECT candidates @> '[{"driver_id": "t18-d3"}, {"driver_id": "t18-d4
            FROM pg_temp.identity_decision WHERE source_pk = 't18-3'),
           'the ambiguous record lists its ranked candidates with probabilities and masked keys only');
 DROP TABLE pg_temp.identity_decision;
+
+-- a name-only record that NAME+DATE left in the queue founds a person (setting name_only_persons)
+INSERT INTO canon.identity_unmatched (source_table, source_pk, reason_code, run_id)
+VALUES ('module_ct_cabinet_leads', 't18-6', 'MISSING_IDENTIFIERS', -18), ('module_ct_cabinet_leads', 't18-7', 'MISSING_IDENTIFIERS', -18);
+SELECT is(canon.identity_found_named(-18), 1::bigint, 'identity_found_named founds one person: the name of three tokens');
+SELECT results_eq($$SELECT l.source_pk, l.match_rule, l.confidence_level, u.source_pk IS NULL
+                    FROM canon.identity_links AS l
+                    LEFT JOIN canon.identity_unmatched AS u ON u.source_table = l.source_table AND u.source_pk = l.source_pk
+                    WHERE l.source_pk IN ('t18-6', 't18-7')$$,
+                  $$VALUES ('t18-6'::text, 'NEW_PERSON'::text, 'LOW'::text, true)$$,
+                  'it links NEW_PERSON with confidence LOW and leaves the queue; the two-token name stays queued');
 
 -- a group of new records with a veto inside: A and B share a phone and a name, B and C a plate and a
 -- name, A and C carry different DNIs. No edge is vetoed, the group is: all three are queued
