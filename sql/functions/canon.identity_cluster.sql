@@ -182,15 +182,22 @@ BEGIN
     -- person or driver the cluster reaches), not only along the edges. A cluster with a veto inside
     -- keeps its links to existing persons; its records without one leave the graph and are queued
     -- NEEDS_REVIEW with the cluster's other records (docs/identity.md)
-    WITH members AS MATERIALIZED (
+    WITH open_nodes AS MATERIALIZED (  -- the nodes of the clusters holding a record without a person
+        SELECT n.node_id, n.label
+        FROM canon.identity_work_node AS n
+        WHERE n.label IN (SELECT n2.label
+                          FROM canon.identity_work_node AS n2
+                          JOIN canon.identity_work_subject AS s2 ON s2.node_id = n2.node_id AND s2.outcome = 'NONE')
+    ),
+    members AS MATERIALIZED (
         SELECT n.label, s.node_id, s.outcome, s.source_table, s.source_pk, s.phone, s.id_keys, s.plate,
                s.name_tokens, s.name_given, s.surnames, s.two_surnames, s.lead_date AS record_date, s.car_key
-        FROM canon.identity_work_node AS n
+        FROM open_nodes AS n
         JOIN canon.identity_work_subject AS s ON s.node_id = n.node_id
         UNION ALL
         SELECT n.label, NULL, 'ENTITY', 'drivers', d.driver_id, d.phone, d.id_keys, d.plate, d.name_tokens,
                d.name_given, d.surnames, d.two_surnames, d.hire_date, d.car_key
-        FROM canon.identity_work_node AS n
+        FROM open_nodes AS n
         JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id AND e.driver_id IS NOT NULL
         JOIN canon.drivers_index AS d ON d.driver_id = e.driver_id
         UNION ALL
@@ -198,7 +205,7 @@ BEGIN
                COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate), COALESCE(k.name_tokens, d.name_tokens),
                COALESCE(k.name_given, d.name_given), COALESCE(k.surnames, d.surnames),
                COALESCE(k.two_surnames, d.two_surnames), COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key)
-        FROM canon.identity_work_node AS n
+        FROM open_nodes AS n
         JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id AND e.person_key IS NOT NULL
         JOIN canon.identity_links AS l ON l.person_key = e.person_key
         LEFT JOIN canon.lead_keys AS k
