@@ -4,9 +4,9 @@
 -- its best compared pair; an entity with a vetoed pair, or a person any of whose records (lead records
 -- and drivers) carries a veto against the record, is out. The best entity links when its probability
 -- (prior of p_weights) reaches p_link and no other is within p_margin bits (inside the margin the target
--- park's driver rows win over other parks' ones); two or more within the margin, or a runner-up person
--- reaching p_link as well (the record bridges it and the best), queue MULTIPLE_CANDIDATES, a best
--- between p_review and p_link NEEDS_REVIEW. Below p_review the record is
+-- park's driver rows win over other parks' ones); two or more within the margin, or two persons both
+-- reaching p_link (the record bridges them), queue MULTIPLE_CANDIDATES, a best between p_review and
+-- p_link NEEDS_REVIEW. Below p_review the record is
 -- NONE (a new person, or one with the records of the run it shares a key with: canon.identity_cluster)
 -- when it carries a usable phone, a licence / DNI or a plate; NAME_ONLY when it carries a name of three
 -- or more tokens (canon.run_identity founds it after NAME+DATE); else MISSING_IDENTIFIERS, or
@@ -108,10 +108,10 @@ BEGIN
     decided AS (
         SELECT w.*, canon.match_probability(w.best, v_prior) AS probability, r.entity AS runner_up,
                r.best AS runner_up_weight,
-               -- a runner-up that is an existing person and reaches p_link as well: the record bridges
-               -- that person and its best candidate; nothing merges two persons automatically, whatever
-               -- the margin (an unlinked driver row as runner-up may still join later, stage 9)
-               COALESCE(r.entity NOT LIKE 'D:%' AND canon.match_probability(r.best, v_prior) >= p_link, false) AS bridge
+               -- best and runner-up both existing persons, both at p_link: the record bridges two
+               -- persons, and nothing merges two persons automatically, whatever the margin
+               COALESCE(w.entity NOT LIKE 'D:%' AND r.entity NOT LIKE 'D:%'
+                        AND canon.match_probability(r.best, v_prior) >= p_link, false) AS bridge
         FROM winner AS w LEFT JOIN runner AS r ON r.node_id = w.node_id
     )
     UPDATE canon.identity_work_subject AS s

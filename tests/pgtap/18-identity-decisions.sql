@@ -4,7 +4,7 @@
 -- person, name only and its founding, missing identifiers), and a group of new records with a veto inside.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(29);
+SELECT plan(30);
 
 SELECT has_function('canon', 'match_rule_of', ARRAY['text[]'], 'canon.match_rule_of(text[]) exists');
 SELECT has_function('canon', 'confidence_of', ARRAY['numeric', 'numeric', 'numeric'], 'canon.confidence_of(numeric, numeric, numeric) exists');
@@ -30,13 +30,18 @@ INSERT INTO canon.drivers_index (driver_id, park_id, id_keys, row_hash) VALUES
     ('t18-d5', 'p', '{}', 'x'), ('t18-d6', 'p', '{}', 'x'), ('t18-d7', 'p', '{}', 'x'), ('t18-d8', 'p', '{}', 'x'),
     ('t18-d9', 'p', '{L:Q1}', 'x'), ('t18-d10', 'p', '{L:Q1}', 'x'), ('t18-d11', 'p', '{}', 'x'), ('t18-d12', 'p', '{}', 'x');
 -- a person with two records; its second record carries another DNI than subject 9
-INSERT INTO canon.identity_registry (person_key, confidence_level) VALUES ('00000000-0000-4000-8000-000000001801', 'HIGH');
+INSERT INTO canon.identity_registry (person_key, confidence_level) VALUES ('00000000-0000-4000-8000-000000001801', 'HIGH'),
+    ('00000000-0000-4000-8000-000000001802', 'HIGH'), ('00000000-0000-4000-8000-000000001803', 'HIGH');
 INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, id_keys, name_tokens, name_given, surnames, two_surnames, row_hash)
 VALUES ('module_ct_cabinet_leads', 't18-p1', '2024-08-01', '{}', '{ANA,LUZ,TORRES}', 'ANA', '{LUZ,TORRES}', false, 'x'),
-       ('module_ct_cabinet_leads', 't18-p2', '2024-08-02', '{N:41000002}', '{ANA,LUZ,TORRES}', 'ANA', '{LUZ,TORRES}', false, 'x');
+       ('module_ct_cabinet_leads', 't18-p2', '2024-08-02', '{N:41000002}', '{ANA,LUZ,TORRES}', 'ANA', '{LUZ,TORRES}', false, 'x'),
+       ('module_ct_cabinet_leads', 't18-q1', '2024-08-01', '{N:44000014}', '{IRMA,SOLIS}', 'IRMA', '{SOLIS}', false, 'x'),
+       ('module_ct_cabinet_leads', 't18-r1', '2024-07-20', '{}', '{IRMA,SOLIS}', 'IRMA', '{SOLIS}', false, 'x');
 INSERT INTO canon.identity_links (person_key, source_table, source_pk, match_rule, match_score, confidence_level)
 VALUES ('00000000-0000-4000-8000-000000001801', 'module_ct_cabinet_leads', 't18-p1', 'NEW_PERSON', 100, 'HIGH'),
-       ('00000000-0000-4000-8000-000000001801', 'module_ct_cabinet_leads', 't18-p2', 'DNI', 100, 'HIGH');
+       ('00000000-0000-4000-8000-000000001801', 'module_ct_cabinet_leads', 't18-p2', 'DNI', 100, 'HIGH'),
+       ('00000000-0000-4000-8000-000000001802', 'module_ct_cabinet_leads', 't18-q1', 'DNI', 100, 'HIGH'),
+       ('00000000-0000-4000-8000-000000001803', 'module_ct_cabinet_leads', 't18-r1', 'NEW_PERSON', 100, 'HIGH');
 
 INSERT INTO canon.identity_work_subject (node_id, source_table, source_pk, lead_date, phone, phone_usable, id_keys, plate,
                                          name_tokens, name_given, surnames, two_surnames)
@@ -52,7 +57,8 @@ VALUES (1, 'module_ct_cabinet_leads', 't18-1', '2024-08-01', '987680001', true, 
        (10, 'module_ct_cabinet_leads', 't18-10', '2024-08-01', '987680010', true, '{}', NULL, '{ALAN,ROJAS}', 'ALAN', '{ROJAS}', false),
        (11, 'module_ct_cabinet_leads', 't18-11', '2024-08-01', '987680011', true, '{N:43000011}', NULL, '{TITO,LARA}', 'TITO', '{LARA}', false),
        (12, 'module_ct_cabinet_leads', 't18-12', '2024-08-05', '987680011', true, '{N:43000012}', NULL, '{TITO,LARA}', 'TITO', '{LARA}', false),
-       (13, 'module_ct_cabinet_leads', 't18-13', '2024-08-01', '987680013', true, '{}', NULL, '{NORA,QUIROZ}', 'NORA', '{QUIROZ}', false);
+       (13, 'module_ct_cabinet_leads', 't18-13', '2024-08-01', '987680013', true, '{}', NULL, '{NORA,QUIROZ}', 'NORA', '{QUIROZ}', false),
+       (14, 'module_ct_cabinet_leads', 't18-14', '2024-08-02', '987680014', true, '{N:44000014}', NULL, '{IRMA,SOLIS}', 'IRMA', '{SOLIS}', false);
 
 -- candidate pairs as canon.identity_block leaves them: levels, weight, veto
 INSERT INTO canon.identity_work_pair (node_id, match_rule, entity, person_key, driver_id, tier, key_kind, key_value, levels, weight_milli, veto)
@@ -79,7 +85,10 @@ FROM (VALUES
     (12, 'R1_PHONE_EXACT', 'D:t18-d8', NULL, 't18-d8', 1, 'phone', '987680011', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}'),
     -- two drivers of no shared key inside the margin: the other park's a little stronger
     (13, 'R1_PHONE_EXACT', 'D:t18-d11', NULL, 't18-d11', 1, 'phone', '987680013', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}'),
-    (13, 'R1_PHONE_EXACT', 'D:t18-d12', NULL, 't18-d12', 2, 'phone', '987680013', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}')
+    (13, 'R1_PHONE_EXACT', 'D:t18-d12', NULL, 't18-d12', 2, 'phone', '987680013', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}'),
+    -- two persons, one by DNI, one by phone, both far above link_threshold: a bridge
+    (14, 'R2_LICENSE_EXACT', '00000000-0000-4000-8000-000000001802', '00000000-0000-4000-8000-000000001802', NULL, 1, 'document', '44000014', '{MISSING,SAME,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}'),
+    (14, 'R1_PHONE_EXACT', '00000000-0000-4000-8000-000000001803', '00000000-0000-4000-8000-000000001803', NULL, 1, 'phone', '987680014', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}')
 ) AS v (node_id, kind, entity, person_key, driver_id, tier, key_kind, key_value, levels);
 
 SELECT lives_ok($$SELECT canon.identity_decide_rules(0.66, (SELECT w FROM t_w), 0.99, 0.5, 3, 0.9999)$$,
@@ -113,9 +122,12 @@ SELECT results_eq($$SELECT node_id, outcome, entity FROM canon.identity_work_sub
 SELECT results_eq($$SELECT outcome, entity FROM canon.identity_work_subject WHERE node_id = 13$$,
                   $$VALUES ('LINK'::text, 'D:t18-d11'::text)$$,
                   'inside the margin the target park''s driver wins over another park''s');
+SELECT results_eq($$SELECT outcome, entity, runner_up FROM canon.identity_work_subject WHERE node_id = 14$$,
+                  $$VALUES ('MULTIPLE_CANDIDATES'::text, NULL::text, '00000000-0000-4000-8000-000000001803'::text)$$,
+                  'a record reaching link_threshold with two persons bridges them: queued, whatever the margin');
 
 -- the clusters and the records' decisions
-SELECT ok(canon.identity_cluster(13, 0.66, (SELECT w FROM t_w), 0.99) >= 1, 'identity_cluster runs on the decided records');
+SELECT ok(canon.identity_cluster(14, 0.66, (SELECT w FROM t_w), 0.99) >= 1, 'identity_cluster runs on the decided records');
 SELECT lives_ok($$SELECT canon.identity_decide_records(((SELECT w FROM t_w) ->> 'prior')::bigint, 0.99, 0.9999)$$,
                 'identity_decide_records builds every decision');
 SELECT results_eq($$SELECT source_pk, outcome, match_rule, new_person, person_key IS NOT NULL FROM pg_temp.identity_decision
