@@ -70,10 +70,10 @@ SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table
 SELECT results_eq($$SELECT match_rule, confidence_level FROM canon.identity_links WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c3'$$,
                   $$VALUES ('PLATE+NAME'::text, 'MEDIUM'::text)$$,
                   'PLATE+NAME with a driver hired long before the lead: the dates weigh against it, confidence MEDIUM');
-SELECT results_eq($$SELECT reason_code, candidates -> 0 ->> 'driver_id' FROM t_queue
-                    WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c4'$$,
-                  $$VALUES ('NEEDS_REVIEW'::text, 't-d4'::text)$$,
-                  'same car model and name but nothing else: between the thresholds, queued NEEDS_REVIEW with the driver as candidate');
+SELECT results_eq($$SELECT l.match_rule, l.confidence_level, l.person_key FROM canon.identity_links AS l
+                    WHERE l.source_table = 'module_ct_cabinet_leads' AND l.source_pk = 't-c4'$$,
+                  $$SELECT 'CAR+NAME'::text, 'MEDIUM'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d4'$$,
+                  'same car model and the same full name within 90 days, nothing against: CAR+NAME at link_threshold, MEDIUM');
 SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_migrations' AND source_pk = '910001'$$,
                   $$SELECT 'DRIVER_DIRECT'::text, person_key FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c2'$$,
                   'DRIVER_DIRECT: the migration joins the person of the driver it names');
@@ -94,11 +94,11 @@ SELECT results_eq($$SELECT reason_code, (details ->> 'shared_phone')::boolean FR
 SELECT ok((SELECT count(*) = 3 AND count(DISTINCT person_key) = 1 AND min(match_rule) FILTER (WHERE source_table <> 'drivers') = 'DNI'
            FROM t_link WHERE (source_table, source_pk) IN (('module_ct_scouting_daily', '910004'), ('drivers', 't-d7'), ('drivers', 't-d8'))),
           'phone on one driver row, document (many bits stronger) on another of the same name: linked DNI, both rows join');
-SELECT ok((SELECT candidates::text NOT LIKE '%HYUNDAI%' AND candidates::text LIKE '%***%'
-                  AND (candidates -> 0 ->> 'probability')::numeric BETWEEN 0.5 AND 0.99
-                  AND candidates -> 0 ->> 'rule' = 'CAR+NAME'
-           FROM t_queue WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c4'),
-          'the candidates preview gives the driver''s probability and evidence with masked identifiers only');
+SELECT ok((SELECT evidence::text NOT LIKE '%HYUNDAI%' AND evidence::text LIKE '%***%'
+                  AND (evidence ->> 'probability')::numeric BETWEEN 0.95 AND 0.99
+                  AND evidence -> 'levels' ->> 5 = 'SAME'
+           FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c4'),
+          'the link''s evidence gives its probability and compared levels, keys masked');
 SELECT is((SELECT match_rule FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c5'),
           'NEW_PERSON', 'same plate but a name below the threshold: the plate is an identifier, the record founds a person');
 SELECT is((SELECT count(*)::int FROM t_queue WHERE source_table = 'module_ct_scouting_daily'
