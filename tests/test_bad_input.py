@@ -136,11 +136,12 @@ def test_identifiers_on_failing_paths_are_never_logged(fresh_db):
                    (2, '2025-12-11', 1, 'JOSE QUISPE', NULL, %(l1)s, %(d1)s),
                    (3, '2025-12-11', 2, 'MARIA TORRES', NULL, NULL, %(d1)s)""",
                      {"l0": lic[0], "l1": lic[1], "d0": doc[0], "d1": doc[1]})
-        # two drivers a later lead matches both of (by phone, by document): the queue with candidates
+        # two drivers a later lead matches both of as strongly (same phone, same name): the queue with
+        # candidates (a document on one of them would outweigh the phone by more than ambiguity_margin)
         conn.execute("""
             INSERT INTO public.drivers (driver_id, park_id, full_name, phone, document_number, license_number, hire_date)
             VALUES ('drv-a', '08e20910d81d42658d4334d3f6d10ac0', 'PEDRO SALAS', %(p)s, NULL, NULL, '2025-12-01'),
-                   ('drv-b', '08e20910d81d42658d4334d3f6d10ac0', 'PEDRO SALAS', NULL, %(d)s, NULL, '2025-12-01')""",
+                   ('drv-b', '08e20910d81d42658d4334d3f6d10ac0', 'PEDRO SALAS', %(p)s, NULL, NULL, '2025-12-01')""",
                      {"p": PRIVATE["phone"][5], "d": PRIVATE["document"][3]})
         conn.execute("""
             INSERT INTO public.module_ct_scouting_daily (id, registration_date, scout_id, driver_name, driver_phone,

@@ -1,8 +1,9 @@
 -- Operator: why is a record (not) one person with others (docs/identity.md). One row per compared field
 -- (item 'comparison': field, level, weight in bits) of the record's best pair with its person (or, when
 -- unlinked, with its best candidate person), then the prior, the total, the probability, the veto if
--- any, the runner-up person, and the link as stored ('link': match_rule; a link made by the first
--- design's rules says it carries no comparisons of its own). Candidates are the persons holding a record
+-- any, the runner-up person, and the link as stored ('link': match_rule and the probability it was
+-- linked with; a link made by the first design's rules says it carries no comparisons of its own; an
+-- unlinked record names its queue reason). Candidates are the persons holding a record
 -- that shares a phone, a licence / DNI key, a plate, or the given name and a surname with this record.
 -- Weights: canon.v_match_weights (the version in use and the operator's overrides).
 CREATE OR REPLACE FUNCTION canon.explain_match(p_source_table text, p_source_pk text)
@@ -16,6 +17,7 @@ DECLARE
     v_rec record;
     v_best record;
     v_second record;
+    v_link record;
 BEGIN
     IF p_source_table IS NULL OR p_source_pk IS NULL THEN
         RAISE EXCEPTION 'explain_match needs a source_table and a source_pk'
@@ -95,12 +97,21 @@ BEGIN
                         CASE WHEN v_second.person_key IS NULL THEN 'no other candidate person'
                              ELSE pg_catalog.format('person %s (via %s/%s)%s', v_second.person_key, v_second.source_table,
                                                     v_second.source_pk, ', veto ' || v_second.veto) END;
-    RETURN QUERY SELECT 'link'::text, NULL::text, v_rec.match_rule, NULL::numeric,
-                        CASE WHEN v_rec.person_key IS NULL THEN 'not linked'
-                             WHEN v_rec.match_rule IN ('R1_PHONE_EXACT', 'R2_LICENSE_EXACT', 'R3_PLATE_NAME',
-                                                       'R3B_PLATE_NAME_ANY_DATE', 'R4_CAR_NAME', 'NEW_PERSON')
+    -- the link as stored: a decision by probability keeps the probability it was linked with; a legacy
+    -- rule of the first design (R1_.. to R4_..) has none; an unlinked record shows its queue reason
+    SELECT l.match_probability, l.confidence_level, u.reason_code INTO v_link
+    FROM (SELECT 1) AS one
+    LEFT JOIN canon.identity_links AS l ON l.source_table = p_source_table AND l.source_pk = p_source_pk
+    LEFT JOIN canon.identity_unmatched AS u ON u.source_table = p_source_table AND u.source_pk = p_source_pk;
+    RETURN QUERY SELECT 'link'::text, NULL::text, v_rec.match_rule, v_link.match_probability,
+                        CASE WHEN v_rec.person_key IS NULL
+                             THEN 'not linked' || COALESCE('; queued ' || v_link.reason_code, '')
+                             WHEN v_rec.match_rule ~ '^R[0-9]'
                              THEN pg_catalog.format('person %s; a legacy link of the first design''s rules: it carries no comparisons of its own, those above are computed now', v_rec.person_key)
-                             ELSE pg_catalog.format('person %s', v_rec.person_key) END;
+                             WHEN v_link.match_probability IS NOT NULL
+                             THEN pg_catalog.format('person %s; linked at probability %s (confidence %s); match_rule names the strongest agreeing evidence; the comparisons above are computed now',
+                                                    v_rec.person_key, v_link.match_probability, v_link.confidence_level)
+                             ELSE pg_catalog.format('person %s (confidence %s)', v_rec.person_key, v_link.confidence_level) END;
 END;
 $$;
 COMMENT ON FUNCTION canon.explain_match(text, text) IS 'canon.explain_match(p_source_table text, p_source_pk text) -> SETOF (item, field, level, weight_bits, detail): the comparisons of a record''s best pair with its person, then prior, total, probability, veto, runner-up and the stored link';

@@ -5,7 +5,7 @@
 -- the number of iterations of the records' clustering.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
-CREATE OR REPLACE FUNCTION canon.identity_cluster(p_subjects integer, p_threshold numeric)
+CREATE OR REPLACE FUNCTION canon.identity_cluster(p_subjects integer, p_threshold numeric, p_weights jsonb, p_link numeric)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -21,56 +21,53 @@ BEGIN
            CASE WHEN e.entity LIKE 'D:%' THEN pg_catalog.substr(e.entity, 3) END
     FROM (SELECT DISTINCT s.entity FROM canon.identity_work_subject AS s WHERE s.outcome = 'LINK') AS e;
 
-    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
-    SELECT s.node_id, e.node_id, s.match_rule
+    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule, weight_milli)
+    SELECT s.node_id, e.node_id, s.match_rule, s.weight_milli
     FROM canon.identity_work_subject AS s
     JOIN canon.identity_work_entity AS e ON e.entity = s.entity
     WHERE s.outcome = 'LINK';
 
-    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
+    -- records of the run sharing a usable phone, a licence / DNI key or a plate, one of them without a
+    -- person yet: an edge when their comparison has no veto and reaches p_link (docs/identity.md)
+    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule, weight_milli)
     WITH ids AS MATERIALIZED (
         SELECT s.node_id, s.outcome, k.key
         FROM canon.identity_work_subject AS s
         CROSS JOIN LATERAL pg_catalog.unnest(s.id_keys) AS k (key)
         WHERE s.outcome IN ('LINK', 'NONE')
+    ),
+    keyed AS (
+        SELECT a.node_id AS node_a, b.node_id AS node_b
+        FROM canon.identity_work_subject AS a
+        JOIN canon.identity_work_subject AS b ON b.phone = a.phone AND b.node_id > a.node_id
+        WHERE a.phone_usable AND b.phone_usable
+          AND a.outcome IN ('LINK', 'NONE') AND b.outcome IN ('LINK', 'NONE')
+          AND (a.outcome = 'NONE' OR b.outcome = 'NONE')
+        UNION
+        SELECT x.node_id, y.node_id
+        FROM ids AS x
+        JOIN ids AS y ON y.key = x.key AND y.node_id > x.node_id
+        WHERE x.outcome = 'NONE' OR y.outcome = 'NONE'
+        UNION
+        SELECT a.node_id, b.node_id
+        FROM canon.identity_work_subject AS a
+        JOIN canon.identity_work_subject AS b ON b.plate = a.plate AND b.node_id > a.node_id
+        WHERE a.outcome IN ('LINK', 'NONE') AND b.outcome IN ('LINK', 'NONE')
+          AND (a.outcome = 'NONE' OR b.outcome = 'NONE')
+    ),
+    compared AS MATERIALIZED (
+        SELECT k.node_a, k.node_b, canon.compare_levels(
+                   a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date,
+                   a.car_key, b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames,
+                   b.lead_date, b.car_key, p_threshold) AS levels
+        FROM keyed AS k
+        JOIN canon.identity_work_subject AS a ON a.node_id = k.node_a
+        JOIN canon.identity_work_subject AS b ON b.node_id = k.node_b
     )
-    SELECT a.node_id, b.node_id, 'R1_PHONE_EXACT'
-    FROM canon.identity_work_subject AS a
-    JOIN canon.identity_work_subject AS b ON b.phone = a.phone AND b.node_id > a.node_id
-    WHERE a.phone_usable AND b.phone_usable
-      AND a.outcome IN ('LINK', 'NONE') AND b.outcome IN ('LINK', 'NONE')
-      AND (a.outcome = 'NONE' OR b.outcome = 'NONE')
-      AND NOT canon.names_conflict(a.name_tokens, b.name_tokens, a.given_name, b.given_name, p_threshold)
-      AND NOT (pg_catalog.cardinality(a.id_keys) > 0 AND pg_catalog.cardinality(b.id_keys) > 0
-               AND NOT a.id_keys && b.id_keys
-               AND canon.name_similarity(a.name_tokens, b.name_tokens) < p_threshold)
-      AND canon.pair_veto(canon.compare_levels(
-              a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date, a.car_key,
-              b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
-              p_threshold)) IS NULL
-    UNION
-    SELECT a.node_id, b.node_id, 'R2_LICENSE_EXACT'
-    FROM (SELECT DISTINCT x.node_id, y.node_id AS other
-          FROM ids AS x
-          JOIN ids AS y ON y.key = x.key AND y.node_id > x.node_id
-          WHERE x.outcome = 'NONE' OR y.outcome = 'NONE') AS k
-    JOIN canon.identity_work_subject AS a ON a.node_id = k.node_id
-    JOIN canon.identity_work_subject AS b ON b.node_id = k.other
-    WHERE canon.pair_veto(canon.compare_levels(
-              a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date, a.car_key,
-              b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
-              p_threshold)) IS NULL
-    UNION
-    SELECT a.node_id, b.node_id, 'R3B_PLATE_NAME_ANY_DATE'
-    FROM canon.identity_work_subject AS a
-    JOIN canon.identity_work_subject AS b ON b.plate = a.plate AND b.node_id > a.node_id
-    WHERE a.outcome IN ('LINK', 'NONE') AND b.outcome IN ('LINK', 'NONE')
-      AND (a.outcome = 'NONE' OR b.outcome = 'NONE')
-      AND canon.name_similarity(a.name_tokens, b.name_tokens) >= p_threshold
-      AND canon.pair_veto(canon.compare_levels(
-              a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date, a.car_key,
-              b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames, b.lead_date, b.car_key,
-              p_threshold)) IS NULL;
+    SELECT c.node_a, c.node_b, canon.match_rule_of(c.levels), canon.levels_weight(c.levels, p_weights)
+    FROM compared AS c
+    WHERE canon.pair_veto(c.levels) IS NULL
+      AND canon.match_probability(canon.levels_weight(c.levels, p_weights), (p_weights ->> 'prior')::bigint) >= p_link;
 
     -- an edge from a record without candidate to a linked record joins the linked record's entity: it
     -- is dropped when the record carries a veto against any record of that entity (the driver, or the
@@ -114,8 +111,8 @@ BEGIN
     USING vetoed AS v
     WHERE e.node_a = v.node_a AND e.node_b = v.node_b;
 
-    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule)
-    SELECT e.node_b, e.node_a, e.match_rule FROM canon.identity_work_edge AS e;
+    INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule, weight_milli)
+    SELECT e.node_b, e.node_a, e.match_rule, e.weight_milli FROM canon.identity_work_edge AS e;
 
     INSERT INTO canon.identity_work_node (node_id, label)
     SELECT s.node_id, s.node_id FROM canon.identity_work_subject AS s WHERE s.outcome IN ('LINK', 'NONE')
@@ -179,7 +176,80 @@ BEGIN
 
     -- connected components of the records and entities (every edge left: the ENTITY ones are gone)
     v_iterations := canon.propagate_labels(NULL);
+
+    -- a group is merged only when no veto lies inside: every record of the run without a person is
+    -- compared with every other member of its cluster (records of the run, and every record of the
+    -- person or driver the cluster reaches), not only along the edges. A cluster with a veto inside
+    -- keeps its links to existing persons; its records without one leave the graph and are queued
+    -- NEEDS_REVIEW with the cluster's other records (docs/identity.md)
+    WITH open_nodes AS MATERIALIZED (  -- the nodes of the clusters holding a record without a person
+        SELECT n.node_id, n.label
+        FROM canon.identity_work_node AS n
+        WHERE n.label IN (SELECT n2.label
+                          FROM canon.identity_work_node AS n2
+                          JOIN canon.identity_work_subject AS s2 ON s2.node_id = n2.node_id AND s2.outcome = 'NONE')
+    ),
+    members AS MATERIALIZED (
+        SELECT n.label, s.node_id, s.outcome, s.source_table, s.source_pk, s.phone, s.id_keys, s.plate,
+               s.name_tokens, s.name_given, s.surnames, s.two_surnames, s.lead_date AS record_date, s.car_key
+        FROM open_nodes AS n
+        JOIN canon.identity_work_subject AS s ON s.node_id = n.node_id
+        UNION ALL
+        SELECT n.label, NULL, 'ENTITY', 'drivers', d.driver_id, d.phone, d.id_keys, d.plate, d.name_tokens,
+               d.name_given, d.surnames, d.two_surnames, d.hire_date, d.car_key
+        FROM open_nodes AS n
+        JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id AND e.driver_id IS NOT NULL
+        JOIN canon.drivers_index AS d ON d.driver_id = e.driver_id
+        UNION ALL
+        SELECT n.label, NULL, 'ENTITY', l.source_table, l.source_pk, COALESCE(k.phone, d.phone),
+               COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate), COALESCE(k.name_tokens, d.name_tokens),
+               COALESCE(k.name_given, d.name_given), COALESCE(k.surnames, d.surnames),
+               COALESCE(k.two_surnames, d.two_surnames), COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key)
+        FROM open_nodes AS n
+        JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id AND e.person_key IS NOT NULL
+        JOIN canon.identity_links AS l ON l.person_key = e.person_key
+        LEFT JOIN canon.lead_keys AS k
+               ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
+        LEFT JOIN canon.drivers_index AS d ON l.source_table = 'drivers' AND d.driver_id = l.source_pk
+        WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL
+    ),
+    open_labels AS (  -- clusters holding a record without a person and another member
+        SELECT m.label FROM members AS m
+        GROUP BY m.label
+        HAVING pg_catalog.bool_or(m.outcome = 'NONE') AND pg_catalog.count(*) > 1
+    ),
+    vetoes AS (
+        SELECT m.label, pg_catalog.min(canon.pair_veto(canon.compare_levels(
+                   a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames,
+                   a.record_date, a.car_key, m.phone, m.id_keys, m.plate, m.name_tokens, m.name_given, m.surnames,
+                   m.two_surnames, m.record_date, m.car_key, p_threshold))) AS veto
+        FROM open_labels AS o
+        JOIN members AS a ON a.label = o.label AND a.outcome = 'NONE'
+        JOIN members AS m ON m.label = o.label AND (m.source_table, m.source_pk) <> (a.source_table, a.source_pk)
+        GROUP BY m.label
+    ),
+    queued AS (
+        SELECT a.node_id, v.veto,
+               (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('source_table', m.source_table,
+                                                                         'source_pk', m.source_pk)
+                                            ORDER BY m.source_table, m.source_pk)
+                FROM members AS m
+                WHERE m.label = v.label AND (m.source_table, m.source_pk) <> (a.source_table, a.source_pk)) AS others
+        FROM vetoes AS v
+        JOIN members AS a ON a.label = v.label AND a.outcome = 'NONE'
+        WHERE v.veto IS NOT NULL
+    )
+    UPDATE canon.identity_work_subject AS s
+    SET outcome = 'NEEDS_REVIEW', cluster_veto = q.veto, cluster_members = q.others
+    FROM queued AS q
+    WHERE q.node_id = s.node_id;
+    DELETE FROM canon.identity_work_edge AS e
+    USING canon.identity_work_subject AS s
+    WHERE s.cluster_veto IS NOT NULL AND s.node_id IN (e.node_a, e.node_b);
+    DELETE FROM canon.identity_work_node AS n
+    USING canon.identity_work_subject AS s
+    WHERE s.cluster_veto IS NOT NULL AND s.node_id = n.node_id;
     RETURN v_iterations;
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_cluster(integer, numeric) IS 'canon.identity_cluster(p_subjects integer, p_threshold numeric) -> integer: cluster the records to decide (stage of canon.run_identity)';
+COMMENT ON FUNCTION canon.identity_cluster(integer, numeric, jsonb, numeric) IS 'canon.identity_cluster(p_subjects integer, p_threshold numeric, p_weights jsonb, p_link numeric) -> integer: cluster the records to decide (stage of canon.run_identity)';

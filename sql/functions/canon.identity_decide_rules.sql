@@ -1,93 +1,164 @@
--- Stage 5 of canon.run_identity: each record's outcome from its candidate pairs
--- (canon.identity_work_pair), strongest evidence first: the driver a migration names, phone / licence,
--- plate + name, car + name; then weak candidates, a new person or nothing usable.
+-- Stage 5 of canon.run_identity: each record's outcome from its candidates (canon.identity_work_pair) by
+-- probability (docs/identity.md "Decisions"). The driver a migration names links DRIVER_DIRECT. Every
+-- other candidate entity (a person, or an unlinked driver 'D:<driver_id>') scores the total weight of
+-- its best compared pair; an entity with a vetoed pair, or a person any of whose records (lead records
+-- and drivers) carries a veto against the record, is out. The best entity links when its probability
+-- (prior of p_weights) reaches p_link and no other is within p_margin bits (inside the margin the target
+-- park's driver rows win over other parks' ones); two or more within the margin, or two persons both
+-- reaching p_link (the record bridges them), queue MULTIPLE_CANDIDATES, a best between p_review and
+-- p_link NEEDS_REVIEW. Below p_review the record is
+-- NONE (a new person, or one with the records of the run it shares a key with: canon.identity_cluster)
+-- when it carries a usable phone, a licence / DNI or a plate; NAME_ONLY when it carries a name of three
+-- or more tokens (canon.run_identity founds it after NAME+DATE); else MISSING_IDENTIFIERS, or
+-- DRIVER_NOT_FOUND when it names a driver nobody knows. Ties: weight, then tier, then entity. Two records
+-- of the run linking to one entity with a veto between them: the weaker is queued NEEDS_REVIEW.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
-CREATE OR REPLACE FUNCTION canon.identity_decide_rules(p_threshold numeric, p_margin numeric)
+CREATE OR REPLACE FUNCTION canon.identity_decide_rules(p_threshold numeric, p_weights jsonb, p_link numeric,
+                                                       p_review numeric, p_margin numeric, p_high numeric)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_prior bigint := (p_weights ->> 'prior')::bigint;
 BEGIN
-    -- DRIVER_DIRECT
+    -- DRIVER_DIRECT: a migration names its driver (probability 1)
     UPDATE canon.identity_work_subject AS s
     SET outcome = 'LINK', entity = p.entity, match_rule = 'DRIVER_DIRECT', match_score = 100,
-        confidence_level = 'HIGH'
+        confidence_level = 'HIGH', probability = 1
     FROM (SELECT DISTINCT ON (p0.node_id) p0.node_id, p0.entity
           FROM canon.identity_work_pair AS p0 WHERE p0.match_rule = 'DRIVER_DIRECT'
           ORDER BY p0.node_id, p0.entity) AS p
     WHERE p.node_id = s.node_id;
 
-    -- R1 / R2: one distinct entity among the best tier links, two or more are ambiguous
-    WITH strong AS (
-        SELECT p.node_id, p.entity, p.match_rule, p.tier,
-               pg_catalog.min(p.tier) OVER (PARTITION BY p.node_id) AS best_tier
-        FROM canon.identity_work_pair AS p
-        WHERE p.match_rule IN ('R1_PHONE_EXACT', 'R2_LICENSE_EXACT') AND p.dropped IS NULL
+    -- every other candidate entity by its best compared pair
+    PERFORM 'PRAGMA:TABLE: identity_candidate (node_id integer, entity text, tier integer, best bigint, levels text[], vetoed boolean)';
+    CREATE TEMP TABLE identity_candidate ON COMMIT DROP AS
+    SELECT DISTINCT ON (p.node_id, p.entity) p.node_id, p.entity,
+           pg_catalog.min(p.tier) OVER w AS tier, p.weight_milli::bigint AS best, p.levels,
+           pg_catalog.bool_or(p.veto IS NOT NULL) OVER w AS vetoed
+    FROM canon.identity_work_pair AS p
+    JOIN canon.identity_work_subject AS s ON s.node_id = p.node_id AND s.outcome IS NULL
+    WHERE p.match_rule <> 'DRIVER_DIRECT' AND p.levels IS NOT NULL
+    WINDOW w AS (PARTITION BY p.node_id, p.entity)
+    ORDER BY p.node_id, p.entity, p.weight_milli DESC, p.key_kind, p.key_value;
+
+    -- unlinked driver rows sharing a licence / DNI key are one candidate: the target park's row (then
+    -- the heavier, then the smaller key) stands for the others (docs/identity.md "Drivers")
+    DELETE FROM pg_temp.identity_candidate AS c
+    USING pg_temp.identity_candidate AS o, canon.drivers_index AS dc, canon.drivers_index AS do_
+    WHERE o.node_id = c.node_id AND o.entity <> c.entity
+      AND c.entity LIKE 'D:%' AND o.entity LIKE 'D:%'
+      AND dc.driver_id = pg_catalog.substr(c.entity, 3) AND do_.driver_id = pg_catalog.substr(o.entity, 3)
+      AND dc.id_keys && do_.id_keys
+      AND (o.tier, -o.best, o.entity) < (c.tier, -c.best, c.entity);
+
+    -- a veto against any record of a candidate person vetoes the person (only candidates that could
+    -- matter: at or above p_review)
+    WITH open_persons AS (
+        SELECT c.node_id, c.entity
+        FROM pg_temp.identity_candidate AS c
+        WHERE NOT c.vetoed AND c.entity NOT LIKE 'D:%'
+          AND canon.match_probability(c.best, v_prior) >= p_review
     ),
-    per_entity AS (
-        SELECT st.node_id, st.entity, pg_catalog.bool_or(st.match_rule = 'R1_PHONE_EXACT') AS by_phone
-        FROM strong AS st WHERE st.tier = st.best_tier
-        GROUP BY st.node_id, st.entity
+    vetoed AS (
+        SELECT DISTINCT o.node_id, o.entity
+        FROM open_persons AS o
+        JOIN canon.identity_work_subject AS n ON n.node_id = o.node_id
+        JOIN canon.identity_links AS l ON l.person_key = o.entity::uuid
+        LEFT JOIN canon.lead_keys AS k
+               ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
+        LEFT JOIN canon.drivers_index AS d
+               ON l.source_table = 'drivers' AND d.driver_id = l.source_pk AND d.removed_at IS NULL
+        WHERE (k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL)
+          AND canon.pair_veto(canon.compare_levels(
+                  n.phone, n.id_keys, n.plate, n.name_tokens, n.name_given, n.surnames, n.two_surnames, n.lead_date,
+                  n.car_key, COALESCE(k.phone, d.phone), COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate),
+                  COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
+                  COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames),
+                  COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key), p_threshold)) IS NOT NULL
+    )
+    UPDATE pg_temp.identity_candidate AS c SET vetoed = true
+    FROM vetoed AS v
+    WHERE v.node_id = c.node_id AND v.entity = c.entity;
+    ANALYZE pg_temp.identity_candidate;
+
+    -- the winner: the best entity; inside the margin the lowest tier (target park) wins when it is
+    -- alone there, otherwise the record is ambiguous
+    WITH open AS (
+        SELECT c.*, pg_catalog.max(c.best) OVER (PARTITION BY c.node_id) AS top
+        FROM pg_temp.identity_candidate AS c WHERE NOT c.vetoed
     ),
-    per_node AS (
-        SELECT e.node_id, pg_catalog.count(*) AS entities, pg_catalog.min(e.entity) AS entity,
-               pg_catalog.bool_or(e.by_phone) AS by_phone
-        FROM per_entity AS e GROUP BY e.node_id
+    close AS (
+        SELECT o.*, pg_catalog.min(o.tier) OVER (PARTITION BY o.node_id) AS close_tier
+        FROM open AS o WHERE o.best >= o.top - pg_catalog.round(p_margin * 1000)
+    ),
+    winner AS (
+        SELECT DISTINCT ON (c.node_id) c.node_id, c.entity, c.best, c.levels,
+               pg_catalog.count(*) OVER (PARTITION BY c.node_id) AS contenders
+        FROM close AS c WHERE c.tier = c.close_tier
+        ORDER BY c.node_id, c.best DESC, c.entity
+    ),
+    runner AS (  -- the best other entity (for the evidence and canon.explain_match)
+        SELECT DISTINCT ON (o.node_id) o.node_id, o.entity, o.best
+        FROM open AS o JOIN winner AS w ON w.node_id = o.node_id AND w.entity <> o.entity
+        ORDER BY o.node_id, o.best DESC, o.entity
+    ),
+    decided AS (
+        SELECT w.*, canon.match_probability(w.best, v_prior) AS probability, r.entity AS runner_up,
+               r.best AS runner_up_weight,
+               -- best and runner-up both existing persons, both at p_link: the record bridges two
+               -- persons, and nothing merges two persons automatically, whatever the margin
+               COALESCE(w.entity NOT LIKE 'D:%' AND r.entity NOT LIKE 'D:%'
+                        AND canon.match_probability(r.best, v_prior) >= p_link, false) AS bridge
+        FROM winner AS w LEFT JOIN runner AS r ON r.node_id = w.node_id
     )
     UPDATE canon.identity_work_subject AS s
-    SET outcome = CASE WHEN n.entities = 1 THEN 'LINK' ELSE 'MULTIPLE_CANDIDATES' END,
-        entity = CASE WHEN n.entities = 1 THEN n.entity END,
-        match_rule = CASE WHEN n.by_phone THEN 'R1_PHONE_EXACT' ELSE 'R2_LICENSE_EXACT' END,
-        match_score = CASE WHEN n.by_phone THEN 95 ELSE 92 END,
-        confidence_level = 'HIGH'
-    FROM per_node AS n
-    WHERE n.node_id = s.node_id AND s.outcome IS NULL;
+    SET outcome = CASE WHEN d.contenders > 1 OR d.bridge THEN 'MULTIPLE_CANDIDATES'
+                       WHEN d.probability >= p_link THEN 'LINK' ELSE 'NEEDS_REVIEW' END,
+        entity = CASE WHEN d.contenders = 1 AND NOT d.bridge AND d.probability >= p_link THEN d.entity END,
+        match_rule = canon.match_rule_of(d.levels),
+        match_score = pg_catalog.round(d.probability * 100, 2),
+        confidence_level = canon.confidence_of(d.probability, p_link, p_high),
+        weight_milli = d.best, probability = d.probability,
+        runner_up = d.runner_up, runner_up_weight = d.runner_up_weight
+    FROM decided AS d
+    WHERE d.node_id = s.node_id AND s.outcome IS NULL AND d.probability >= p_review;
+    DROP TABLE pg_temp.identity_candidate;
 
-    -- fuzzy rules in order: the best entity wins when alone or ahead of the second by the margin
-    WITH fuzzy AS (
-        SELECT p.node_id, p.match_rule, p.entity, pg_catalog.max(p.similarity) AS similarity
-        FROM canon.identity_work_pair AS p
-        WHERE p.match_rule IN ('R3_PLATE_NAME', 'R3B_PLATE_NAME_ANY_DATE', 'R4_CAR_NAME') AND p.dropped IS NULL
-        GROUP BY 1, 2, 3
+    -- records of the run linking to one entity are compared with each other too: of two with a veto
+    -- between them, the weaker (then the later in key order) is queued for review instead
+    WITH linked AS (
+        SELECT s.node_id, s.entity, s.weight_milli, s.phone, s.id_keys, s.plate, s.name_tokens, s.name_given,
+               s.surnames, s.two_surnames, s.lead_date, s.car_key
+        FROM canon.identity_work_subject AS s
+        WHERE s.outcome = 'LINK' AND s.match_rule <> 'DRIVER_DIRECT'
     ),
-    first_rule AS (
-        SELECT f.*, pg_catalog.dense_rank() OVER (
-                   PARTITION BY f.node_id
-                   ORDER BY CASE f.match_rule WHEN 'R3_PLATE_NAME' THEN 1
-                                              WHEN 'R3B_PLATE_NAME_ANY_DATE' THEN 2 ELSE 3 END) AS rule_rank
-        FROM fuzzy AS f
-    ),
-    ranked AS (
-        SELECT f.*, pg_catalog.row_number() OVER (PARTITION BY f.node_id ORDER BY f.similarity DESC, f.entity) AS rn,
-               pg_catalog.lead(f.similarity) OVER (PARTITION BY f.node_id ORDER BY f.similarity DESC, f.entity) AS second
-        FROM first_rule AS f WHERE f.rule_rank = 1
+    beaten AS (
+        SELECT DISTINCT b.node_id
+        FROM linked AS a
+        JOIN linked AS b ON b.entity = a.entity AND b.node_id <> a.node_id
+        WHERE (a.weight_milli > b.weight_milli OR (a.weight_milli = b.weight_milli AND a.node_id < b.node_id))
+          AND canon.pair_veto(canon.compare_levels(
+                  a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date,
+                  a.car_key, b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames,
+                  b.lead_date, b.car_key, p_threshold)) IS NOT NULL
     )
     UPDATE canon.identity_work_subject AS s
-    SET outcome = CASE WHEN r.second IS NULL OR r.similarity - r.second >= p_margin
-                       THEN 'LINK' ELSE 'MULTIPLE_CANDIDATES' END,
-        entity = CASE WHEN r.second IS NULL OR r.similarity - r.second >= p_margin THEN r.entity END,
-        match_rule = r.match_rule,
-        match_score = CASE r.match_rule WHEN 'R3_PLATE_NAME' THEN 85 WHEN 'R4_CAR_NAME' THEN 75
-                                        ELSE pg_catalog.round(r.similarity * 100, 2) END,
-        confidence_level = CASE WHEN r.match_rule = 'R4_CAR_NAME' THEN 'LOW' ELSE 'MEDIUM' END,
-        similarity = r.similarity
-    FROM ranked AS r
-    WHERE r.node_id = s.node_id AND r.rn = 1 AND s.outcome IS NULL;
+    SET outcome = 'NEEDS_REVIEW', entity = NULL
+    FROM beaten AS b
+    WHERE b.node_id = s.node_id;
 
-    -- nothing linked: weak candidates, a new person, or nothing usable. A record with weak candidates
-    -- that carries a strong key goes into the clustering like one without candidates: sharing that
-    -- key with another record of the run is R1/R2 evidence; alone in its cluster it is WEAK_MATCH_ONLY
+    -- below p_review: a new person (alone or with the records of the run it shares a key with), a
+    -- name-only record founded after NAME+DATE, or nothing usable
     UPDATE canon.identity_work_subject AS s
     SET outcome = CASE
-            WHEN s.driver_id IS NULL
-                 AND (s.phone_usable OR pg_catalog.cardinality(s.id_keys) > 0
-                      OR (s.plate IS NOT NULL AND pg_catalog.cardinality(s.name_tokens) > 0)) THEN 'NONE'
-            WHEN EXISTS (SELECT 1 FROM canon.identity_work_pair AS p
-                         WHERE p.node_id = s.node_id AND p.match_rule = 'WEAK') THEN 'WEAK_MATCH_ONLY'
             WHEN s.driver_id IS NOT NULL THEN 'DRIVER_NOT_FOUND'
+            WHEN s.phone_usable OR pg_catalog.cardinality(s.id_keys) > 0 OR s.plate IS NOT NULL THEN 'NONE'
+            WHEN pg_catalog.cardinality(s.name_tokens) >= 3 THEN 'NAME_ONLY'
             ELSE 'MISSING_IDENTIFIERS' END
     WHERE s.outcome IS NULL;
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_decide_rules(numeric, numeric) IS 'canon.identity_decide_rules(p_threshold numeric, p_margin numeric) -> void: each record''s outcome in canon.identity_work_subject (stage of canon.run_identity)';
+COMMENT ON FUNCTION canon.identity_decide_rules(numeric, jsonb, numeric, numeric, numeric, numeric) IS 'canon.identity_decide_rules(p_threshold numeric, p_weights jsonb, p_link numeric, p_review numeric, p_margin numeric, p_high numeric) -> void: each record''s outcome by probability in canon.identity_work_subject (stage of canon.run_identity)';

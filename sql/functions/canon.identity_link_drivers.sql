@@ -1,11 +1,14 @@
 -- Stage 9 of canon.run_identity: an unlinked driver joins the one person its keys match (phone or
 -- licence/document, else plate + name); only drivers changed in this run or sharing a key with a record
 -- linked in this run are read. A pair with a veto (canon.pair_veto) never links, nor does a driver
--- join a person any of whose records carries a veto against it. Returns the number of
--- drivers linked.
+-- join a person any of whose records carries a veto against it, nor drivers joining one person in the
+-- same pass with a veto between them. The link's match_rule, probability and
+-- confidence come from the strongest compared pair with the person joined (canon.match_rule_of,
+-- canon.confidence_of; docs/identity.md). Returns the number of drivers linked.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
-CREATE OR REPLACE FUNCTION canon.identity_link_drivers(p_run_id bigint, p_drivers_changed bigint, p_threshold numeric)
+CREATE OR REPLACE FUNCTION canon.identity_link_drivers(p_run_id bigint, p_drivers_changed bigint, p_threshold numeric,
+                                                      p_weights jsonb, p_link numeric, p_high numeric)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -36,7 +39,10 @@ BEGIN
         ),
         hits AS (
             SELECT c.driver_id, c.run_id AS driver_run, h.link_run, 'R1_PHONE_EXACT' AS match_rule, h.person_key,
-                   'phone' AS key_kind, c.phone AS key_value,
+                   'phone' AS key_kind, c.phone AS key_value, canon.compare_levels(
+                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
+                       p_threshold) AS levels,
                    canon.names_conflict(c.name_tokens, h.name_tokens, c.given_name, h.given_name, p_threshold)
                    OR (pg_catalog.cardinality(c.id_keys) > 0 AND pg_catalog.cardinality(h.id_keys) > 0
                        AND NOT c.id_keys && h.id_keys
@@ -50,6 +56,10 @@ BEGIN
             UNION ALL
             SELECT c.driver_id, c.run_id, h.link_run, 'R2_LICENSE_EXACT', h.person_key,
                    CASE WHEN ck.key LIKE 'L:%' THEN 'license' ELSE 'document' END, pg_catalog.substr(ck.key, 3),
+                   canon.compare_levels(
+                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
+                       p_threshold),
                    false, NULL
             FROM loose AS c
             CROSS JOIN LATERAL pg_catalog.unnest(c.id_keys) AS ck (key)
@@ -57,6 +67,10 @@ BEGIN
               ON h.key = ck.key
             UNION ALL
             SELECT c.driver_id, c.run_id, h.link_run, 'R3B_PLATE_NAME_ANY_DATE', h.person_key, 'plate', c.plate,
+                   canon.compare_levels(
+                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
+                       p_threshold),
                    canon.pair_veto(canon.compare_levels(
                        c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
                        h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
@@ -84,6 +98,13 @@ BEGIN
             FROM relevant AS r
             GROUP BY r.driver_id
         ),
+        best AS (  -- the strongest compared pair with the person joined: the link's rule and probability
+            SELECT DISTINCT ON (r.driver_id) r.driver_id, r.levels, canon.levels_weight(r.levels, p_weights) AS weight_milli
+            FROM relevant AS r
+            JOIN per_driver AS p ON p.driver_id = r.driver_id
+            WHERE r.person_key::text = CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END
+            ORDER BY r.driver_id, canon.levels_weight(r.levels, p_weights) DESC, r.key_kind, r.key_value
+        ),
         vetoed AS (  -- a veto against any record of the person the driver would join (not only the hit)
             SELECT DISTINCT p.driver_id
             FROM per_driver AS p
@@ -102,28 +123,46 @@ BEGIN
                       COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
                       COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames), NULL, NULL,
                       p_threshold)) IS NOT NULL
+        ),
+        clash AS (  -- drivers joining one person in this pass are compared with each other too
+            SELECT DISTINCT a.driver_id
+            FROM (SELECT p.driver_id, CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END AS person
+                  FROM per_driver AS p
+                  WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
+                    AND NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = p.driver_id)) AS a
+            JOIN (SELECT p.driver_id, CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END AS person
+                  FROM per_driver AS p
+                  WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))) AS b
+              ON b.person = a.person AND b.driver_id <> a.driver_id
+            JOIN canon.drivers_index AS da ON da.driver_id = a.driver_id
+            JOIN canon.drivers_index AS db ON db.driver_id = b.driver_id
+            WHERE canon.pair_veto(canon.compare_levels(
+                      da.phone, da.id_keys, da.plate, da.name_tokens, da.name_given, da.surnames, da.two_surnames, NULL,
+                      NULL, db.phone, db.id_keys, db.plate, db.name_tokens, db.name_given, db.surnames, db.two_surnames,
+                      NULL, NULL, p_threshold)) IS NOT NULL
         )
         INSERT INTO canon.identity_links
-            (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
+            (person_key, source_table, source_pk, match_rule, match_score, match_probability, confidence_level,
+             evidence, run_id)
         SELECT CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END::uuid,
-               'drivers', p.driver_id,
-               CASE WHEN p.strong = 1 AND p.by_phone THEN 'R1_PHONE_EXACT'
-                    WHEN p.strong = 1 THEN 'R2_LICENSE_EXACT' ELSE 'R3B_PLATE_NAME_ANY_DATE' END,
-               CASE WHEN p.strong = 1 AND p.by_phone THEN 95
-                    WHEN p.strong = 1 THEN 92 ELSE pg_catalog.round(p.similarity * 100, 2) END,
-               CASE WHEN p.strong = 1 THEN 'HIGH' ELSE 'MEDIUM' END,
-               pg_catalog.jsonb_build_object('rule', CASE WHEN p.strong = 1 AND p.by_phone THEN 'R1_PHONE_EXACT'
-                                                          WHEN p.strong = 1 THEN 'R2_LICENSE_EXACT'
-                                                          ELSE 'R3B_PLATE_NAME_ANY_DATE' END,
+               'drivers', p.driver_id, canon.match_rule_of(b.levels),
+               pg_catalog.round(canon.match_probability(b.weight_milli, (p_weights ->> 'prior')::bigint) * 100, 2),
+               canon.match_probability(b.weight_milli, (p_weights ->> 'prior')::bigint),
+               canon.confidence_of(canon.match_probability(b.weight_milli, (p_weights ->> 'prior')::bigint), p_link, p_high),
+               pg_catalog.jsonb_build_object('rule', canon.match_rule_of(b.levels),
+                                             'probability', canon.match_probability(b.weight_milli, (p_weights ->> 'prior')::bigint),
+                                             'levels', pg_catalog.array_to_json(b.levels),
                                              'matched', p.matched, 'driver_pass', true),
                p_run_id
         FROM per_driver AS p
+        JOIN best AS b ON b.driver_id = p.driver_id
         WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
           AND NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = p.driver_id)
+          AND NOT EXISTS (SELECT 1 FROM clash AS c WHERE c.driver_id = p.driver_id)
         ON CONFLICT (source_table, source_pk) DO NOTHING;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
     END IF;
     RETURN v_rows;
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_link_drivers(bigint, bigint, numeric) IS 'canon.identity_link_drivers(p_run_id bigint, p_drivers_changed bigint, p_threshold numeric) -> bigint: link unlinked drivers to the person their keys match (stage of canon.run_identity)';
+COMMENT ON FUNCTION canon.identity_link_drivers(bigint, bigint, numeric, jsonb, numeric, numeric) IS 'canon.identity_link_drivers(p_run_id bigint, p_drivers_changed bigint, p_threshold numeric, p_weights jsonb, p_link numeric, p_high numeric) -> bigint: link unlinked drivers to the person their keys match (stage of canon.run_identity)';

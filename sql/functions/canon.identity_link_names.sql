@@ -1,6 +1,6 @@
 -- Stage 10 of canon.run_identity: NAME+DATE candidates (docs/identity.md). The records of the run still
 -- unlinked after the writes (queued MISSING_IDENTIFIERS, WEAK_MATCH_ONLY or NEEDS_REVIEW, never RESOLVED /
--- IGNORED) are blocked on name keys (given name + one surname, canon.parse_name) against the lead records
+-- IGNORED, nor queued for review by this run's identifier candidates or clustering) are blocked on name keys (given name + one surname, canon.parse_name) against the lead records
 -- of existing persons whose lead date is at most p_days away (dates bucketed by p_days, each bucket
 -- joined with its neighbours: an equi-join). A block (key, bucket) holding more than p_max_block distinct
 -- names is left out and its pairs counted. Each pair is compared (canon.compare_levels), weighed with
@@ -23,6 +23,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_prior bigint := (p_weights ->> 'prior')::bigint;
+    v_high numeric := ops.get_setting('high_confidence_threshold')::numeric;
     v_subjects bigint;
     v_pairs bigint;
     v_left_out bigint;
@@ -42,6 +43,8 @@ BEGIN
     JOIN canon.identity_unmatched AS u ON u.source_table = s.source_table AND u.source_pk = s.source_pk
     WHERE u.status = 'OPEN' AND u.reason_code IN ('MISSING_IDENTIFIERS', 'WEAK_MATCH_ONLY', 'NEEDS_REVIEW')
       AND s.name_given IS NOT NULL AND pg_catalog.cardinality(s.surnames) > 0 AND s.lead_date IS NOT NULL
+      -- queued by this run's identifier candidates or as a group with a veto inside: an operator decides
+      AND COALESCE(s.outcome, '') NOT IN ('NEEDS_REVIEW', 'MULTIPLE_CANDIDATES')
       AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
                       WHERE l.source_table = s.source_table AND l.source_pk = s.source_pk);
     GET DIAGNOSTICS v_subjects = ROW_COUNT;
@@ -181,7 +184,7 @@ BEGIN
         (person_key, source_table, source_pk, match_rule, match_score, match_probability, confidence_level,
          evidence, run_id)
     SELECT d.person_key, d.source_table, d.source_pk, 'NAME+DATE', pg_catalog.round(d.probability * 100, 2),
-           d.probability, 'MEDIUM',
+           d.probability, canon.confidence_of(d.probability, p_link_threshold, v_high),
            pg_catalog.jsonb_build_object('rule', 'NAME+DATE', 'probability', d.probability,
                                          'matched', pg_catalog.jsonb_build_object('source_table', d.other_table,
                                                                                   'source_pk', d.other_pk)),

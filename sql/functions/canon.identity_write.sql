@@ -55,10 +55,11 @@ BEGIN
 
     -- the unlinked drivers records linked to join the new person, with the strongest such link
     INSERT INTO canon.identity_links
-        (person_key, source_table, source_pk, match_rule, match_score, confidence_level, evidence, run_id)
+        (person_key, source_table, source_pk, match_rule, match_score, match_probability, confidence_level,
+         evidence, run_id)
     SELECT DISTINCT ON (e.driver_id)
-           e.new_person_key, 'drivers', e.driver_id, s.match_rule, s.match_score, s.confidence_level,
-           pg_catalog.jsonb_build_object('rule', s.match_rule,
+           e.new_person_key, 'drivers', e.driver_id, s.match_rule, s.match_score, s.probability, s.confidence_level,
+           pg_catalog.jsonb_build_object('rule', s.match_rule, 'probability', s.probability,
                                          'via', pg_catalog.jsonb_build_object('source_table', s.source_table,
                                                                               'source_pk', s.source_pk)),
            p_run_id
@@ -80,9 +81,13 @@ BEGIN
     -- the queue: never touches RESOLVED / IGNORED; a record that now links leaves it
     INSERT INTO canon.identity_unmatched AS u
         (source_table, source_pk, reason_code, details, candidates, run_id)
-    SELECT s.source_table, s.source_pk, s.outcome, s.evidence - 'rule', s.candidates, p_run_id
+    -- a name-only record (NAME_ONLY) waits as MISSING_IDENTIFIERS for NAME+DATE, then founds its person
+    -- (canon.identity_found_named)
+    SELECT s.source_table, s.source_pk,
+           CASE WHEN s.outcome = 'NAME_ONLY' THEN 'MISSING_IDENTIFIERS' ELSE s.outcome END,
+           s.evidence - 'rule', s.candidates, p_run_id
     FROM pg_temp.identity_decision AS s
-    WHERE s.outcome IN ('MULTIPLE_CANDIDATES', 'WEAK_MATCH_ONLY', 'MISSING_IDENTIFIERS', 'DRIVER_NOT_FOUND')
+    WHERE s.outcome IN ('MULTIPLE_CANDIDATES', 'NEEDS_REVIEW', 'MISSING_IDENTIFIERS', 'NAME_ONLY', 'DRIVER_NOT_FOUND')
     ON CONFLICT (source_table, source_pk) DO UPDATE
     SET reason_code = EXCLUDED.reason_code, details = EXCLUDED.details, candidates = EXCLUDED.candidates,
         run_id = EXCLUDED.run_id

@@ -20,10 +20,13 @@ DECLARE
     v_run_id bigint;
     v_target text;
     v_threshold numeric;
-    v_margin numeric;
     v_max_group integer;
     v_weights jsonb;
     v_link_threshold numeric;
+    v_review_threshold numeric;
+    v_high_threshold numeric;
+    v_ambiguity numeric;
+    v_founded bigint := 0;
     v_names jsonb;
     v_last_run timestamptz;
     v_drivers jsonb;
@@ -66,9 +69,11 @@ BEGIN
 
     v_target := ops.get_setting('target_park_id');
     v_threshold := ops.get_setting('name_similarity_threshold')::numeric;
-    v_margin := ops.get_setting('name_similarity_margin')::numeric;
     v_max_group := ops.get_setting('max_phone_group_size')::integer;
     v_link_threshold := ops.get_setting('link_threshold')::numeric;
+    v_review_threshold := ops.get_setting('review_threshold')::numeric;
+    v_high_threshold := ops.get_setting('high_confidence_threshold')::numeric;
+    v_ambiguity := ops.get_setting('ambiguity_margin')::numeric;
     v_weights := canon.match_weight_map();  -- the weights in use, read once (docs/identity.md)
 
     SELECT pg_catalog.max(r.started_at) INTO v_last_run
@@ -111,30 +116,37 @@ BEGIN
         v_mark := pg_catalog.clock_timestamp();
         RAISE NOTICE 'run_identity % (% s): % strong candidate pairs', v_run_id,
             pg_catalog.round(extract(epoch FROM v_mark - v_started)::numeric, 1), v_pairs;
-        PERFORM canon.identity_decide_rules(v_threshold, v_margin);
-        v_iterations := canon.identity_cluster(v_subjects, v_threshold);
+        PERFORM canon.identity_decide_rules(v_threshold, v_weights, v_link_threshold, v_review_threshold,
+                                            v_ambiguity, v_high_threshold);
+        v_iterations := canon.identity_cluster(v_subjects, v_threshold, v_weights, v_link_threshold);
         v_timings := v_timings || pg_catalog.jsonb_build_object('decide_cluster', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
         v_mark := pg_catalog.clock_timestamp();
         RAISE NOTICE 'run_identity % (% s): clustering converged after % iterations', v_run_id,
             pg_catalog.round(extract(epoch FROM v_mark - v_started)::numeric, 1), v_iterations;
-        PERFORM canon.identity_decide_records((v_weights ->> 'prior')::bigint);
+        PERFORM canon.identity_decide_records((v_weights ->> 'prior')::bigint, v_link_threshold, v_high_threshold);
         v_written := canon.identity_write(v_run_id, v_subjects);
         v_outcomes := v_written -> 'outcomes';
         v_drivers_linked := (v_written ->> 'drivers_linked')::bigint;
         v_timings := v_timings || pg_catalog.jsonb_build_object('write', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
         v_mark := pg_catalog.clock_timestamp();
     END IF;
-    v_drivers_linked := v_drivers_linked + canon.identity_link_drivers(v_run_id, v_drivers_changed, v_threshold);
+    v_drivers_linked := v_drivers_linked + canon.identity_link_drivers(v_run_id, v_drivers_changed, v_threshold, v_weights,
+                                                                         v_link_threshold, v_high_threshold);
     v_timings := v_timings || pg_catalog.jsonb_build_object('link_drivers', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
     IF v_subjects > 0 THEN
         -- NAME+DATE: the records still unlinked against the persons' records, once every identifier link
         -- (drivers included) is written, so that a veto against any of them counts (docs/identity.md)
         v_mark := pg_catalog.clock_timestamp();
         v_names := canon.identity_link_names(v_run_id, v_weights, v_threshold, v_link_threshold,
-                                             ops.get_setting('review_threshold')::numeric,
-                                             ops.get_setting('ambiguity_margin')::numeric,
+                                             v_review_threshold, v_ambiguity,
                                              ops.get_setting('max_block_size')::integer,
                                              ops.get_setting('name_block_days')::integer);
+        -- a name of three or more tokens with a date that NAME+DATE did not link or queue founds a person
+        -- when the setting says so (docs/identity.md "Decisions": off by default, the daily split)
+        IF ops.get_setting('name_only_persons') = '1' THEN
+            v_founded := canon.identity_found_named(v_run_id);
+        END IF;
+        v_names := v_names || pg_catalog.jsonb_build_object('founded', v_founded);
         v_timings := v_timings || pg_catalog.jsonb_build_object('name_date', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
     END IF;
     RAISE NOTICE 'run_identity % (% s): % drivers linked', v_run_id,

@@ -39,6 +39,8 @@ AS $$
            ('review_threshold', 'number', 0, 1),
            ('ambiguity_margin', 'number', 0, 100),
            ('max_block_size', 'integer', 2, 100000),
-           ('name_block_days', 'integer', 0, 366);
+           ('name_block_days', 'integer', 0, 366),
+           ('high_confidence_threshold', 'number', 0, 1),
+           ('name_only_persons', 'integer', 0, 1);
 $$;
 COMMENT ON FUNCTION ops.setting_rules() IS 'ops.setting_rules() -> SETOF (key, kind integer|number|date|timezone|text, min_value, max_value): what ops.set_setting accepts for each setting';

@@ -86,10 +86,11 @@ REVOKE EXECUTE ON FUNCTION canon.drop_secondary_indexes(regclass), canon.create_
 -- the stages of canon.run_identity run inside it, with the owner's rights: nobody calls them alone
 REVOKE EXECUTE ON FUNCTION canon.identity_index_drivers(bigint, text), canon.identity_index_leads(bigint, date, date),
     canon.identity_pick_subjects(bigint, date, date, boolean, numeric, integer),
-    canon.identity_block(bigint, text, numeric, jsonb, numeric), canon.identity_decide_rules(numeric, numeric),
-    canon.identity_cluster(integer, numeric), canon.identity_decide_records(bigint),
-    canon.identity_write(bigint, integer), canon.identity_link_drivers(bigint, bigint, numeric),
-    canon.identity_link_names(bigint, jsonb, numeric, numeric, numeric, numeric, integer, integer)
+    canon.identity_block(bigint, text, numeric, jsonb, numeric), canon.identity_decide_rules(numeric, jsonb, numeric, numeric, numeric, numeric),
+    canon.identity_cluster(integer, numeric, jsonb, numeric), canon.identity_decide_records(bigint, numeric, numeric),
+    canon.identity_write(bigint, integer), canon.identity_link_drivers(bigint, bigint, numeric, jsonb, numeric, numeric),
+    canon.identity_link_names(bigint, jsonb, numeric, numeric, numeric, numeric, integer, integer),
+    canon.identity_found_named(bigint)
     FROM lead_attribution_job, lead_attribution_writer;
 GRANT SELECT ON public.module_ct_cabinet_leads, public.module_ct_scouting_daily,
     public.module_ct_migrations, public.drivers, public.summary_daily,

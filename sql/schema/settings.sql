@@ -9,7 +9,7 @@ INSERT INTO ops.settings AS s (key, value, description) VALUES
     ('name_similarity_margin', '0.15', 'fuzzy rules: best minus second-best similarity below this is ambiguous'),
     ('max_phone_group_size', '3', 'a phone shared by more persons is not an identifier'),
     -- evidence-weighted identity (docs/identity.md): defaults chosen on development data
-    ('link_threshold', '0.99', 'identity: match probability at or above which a record links to its best person'),
+    ('link_threshold', '0.95', 'identity: match probability at or above which a record links to its best person'),
     ('review_threshold', '0.5', 'identity: match probability at or above which a record is queued for review instead of becoming a new person'),
     ('ambiguity_margin', '3', 'identity: bits by which the best person must beat the runner-up to link'),
     ('max_block_size', '50', 'identity: distinct name groups above which a key value is not a blocking key'),

@@ -59,20 +59,21 @@ CREATE TEMP VIEW t_queue AS
 SELECT ok((SELECT result ?& ARRAY['run_id', 'date_from', 'date_to', 'sources', 'rules', 'unmatched_by_reason', 'drivers'] FROM t_run),
           'run_identity returns run_id, dates, per-source, per-rule, per-reason and driver counts');
 SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c1'$$,
-                  $$SELECT 'R1_PHONE_EXACT'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d1'$$,
-                  'R1: the cabinet lead links by phone to the same person as its driver');
+                  $$SELECT 'PHONE+NAME'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d1'$$,
+                  'PHONE+NAME: the cabinet lead links by phone and name to the same person as its driver');
 SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910001'$$,
-                  $$SELECT 'R2_LICENSE_EXACT'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d2'$$,
-                  'R2: a lower-case licence with dashes links to the driver with the same licence');
+                  $$SELECT 'DNI'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d2'$$,
+                  'DNI: a lower-case licence with dashes links to the driver with the same licence');
 SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c2'$$,
-                  $$SELECT 'R3_PLATE_NAME'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d3'$$,
-                  'R3: same plate and name, driver hired within the window');
-SELECT is((SELECT match_rule FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c3'),
-          'R3B_PLATE_NAME_ANY_DATE', 'R3B: same plate and name, driver hired long before the lead');
-SELECT results_eq($$SELECT reason_code, candidates -> 0 ->> 'driver_id' FROM t_queue
-                    WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c4'$$,
-                  $$VALUES ('WEAK_MATCH_ONLY'::text, 't-d4'::text)$$,
-                  'same car model and name but nothing else: below link_threshold, queued with the driver as candidate');
+                  $$SELECT 'PLATE+NAME'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d3'$$,
+                  'PLATE+NAME: same plate and name, driver hired within the window');
+SELECT results_eq($$SELECT match_rule, confidence_level FROM canon.identity_links WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c3'$$,
+                  $$VALUES ('PLATE+NAME'::text, 'MEDIUM'::text)$$,
+                  'PLATE+NAME with a driver hired long before the lead: the dates weigh against it, confidence MEDIUM');
+SELECT results_eq($$SELECT l.match_rule, l.confidence_level, l.person_key FROM canon.identity_links AS l
+                    WHERE l.source_table = 'module_ct_cabinet_leads' AND l.source_pk = 't-c4'$$,
+                  $$SELECT 'CAR+NAME'::text, 'MEDIUM'::text, person_key FROM t_link WHERE source_table = 'drivers' AND source_pk = 't-d4'$$,
+                  'same car model and the same full name within 90 days, nothing against: CAR+NAME at link_threshold, MEDIUM');
 SELECT results_eq($$SELECT match_rule, person_key FROM t_link WHERE source_table = 'module_ct_migrations' AND source_pk = '910001'$$,
                   $$SELECT 'DRIVER_DIRECT'::text, person_key FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c2'$$,
                   'DRIVER_DIRECT: the migration joins the person of the driver it names');
@@ -90,14 +91,16 @@ SELECT results_eq($$SELECT reason_code, (details ->> 'shared_phone')::boolean FR
                     WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910003'$$,
                   $$VALUES ('MISSING_IDENTIFIERS'::text, true)$$,
                   'a phone shared by more than max_phone_group_size persons is not an identifier');
-SELECT is((SELECT reason_code FROM t_queue WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910004'),
-          'MULTIPLE_CANDIDATES', 'phone on one driver, document on another: MULTIPLE_CANDIDATES');
-SELECT ok((SELECT candidates::text NOT LIKE '%987650007%' AND candidates::text NOT LIKE '%40000008%'
-                  AND candidates::text LIKE '%******007%' AND jsonb_array_length(candidates) = 2
-           FROM t_queue WHERE source_table = 'module_ct_scouting_daily' AND source_pk = '910004'),
-          'the candidates preview lists both drivers with masked identifiers only');
-SELECT is((SELECT reason_code FROM t_queue WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c5'),
-          'WEAK_MATCH_ONLY', 'same plate but a name below the threshold: WEAK_MATCH_ONLY');
+SELECT ok((SELECT count(*) = 3 AND count(DISTINCT person_key) = 1 AND min(match_rule) FILTER (WHERE source_table <> 'drivers') = 'DNI'
+           FROM t_link WHERE (source_table, source_pk) IN (('module_ct_scouting_daily', '910004'), ('drivers', 't-d7'), ('drivers', 't-d8'))),
+          'phone on one driver row, document (many bits stronger) on another of the same name: linked DNI, both rows join');
+SELECT ok((SELECT evidence::text NOT LIKE '%HYUNDAI%' AND evidence::text LIKE '%***%'
+                  AND (evidence ->> 'probability')::numeric BETWEEN 0.95 AND 0.99
+                  AND evidence -> 'levels' ->> 5 = 'SAME'
+           FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c4'),
+          'the link''s evidence gives its probability and compared levels, keys masked');
+SELECT is((SELECT match_rule FROM t_link WHERE source_table = 'module_ct_cabinet_leads' AND source_pk = 't-c5'),
+          'NEW_PERSON', 'same plate but a name below the threshold: the plate is an identifier, the record founds a person');
 SELECT is((SELECT count(*)::int FROM t_queue WHERE source_table = 'module_ct_scouting_daily'
            AND source_pk IN ('910005', '910006', '910007', '910008') AND reason_code = 'MISSING_IDENTIFIERS'),
           4, 'garbage identifiers (letters, 7 digits, 300 characters, emoji, spaces) are classified, never abort');

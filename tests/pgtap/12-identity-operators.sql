@@ -12,8 +12,8 @@ INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, fi
     (920001, 'op-1', '2024-04-02 10:00', 'Elena', 'Soto Vera', '987660001'),
     (920002, 'op-2', '2024-04-03 10:00', 'Elena', 'Soto', '987660002'),
     (920003, 'op-3', '2024-04-04 10:00', 'Sin', 'Datos', NULL),
-    (920004, 'op-4', '2024-04-05 10:00', 'Otro', 'Sin Datos', 'n/a'),
-    (920005, 'op-5', '2024-04-06 10:00', 'Nadie', 'Sin Nada', NULL);
+    (920004, 'op-4', '2024-04-05 10:00', 'Otro', 'Datos', 'n/a'),
+    (920005, 'op-5', '2024-04-06 10:00', 'Nadie', 'Nada', NULL);
 SELECT lives_ok($$SELECT canon.run_identity('2024-04-01', '2024-04-30')$$, 'identity runs on the fixture');
 CREATE TEMP VIEW t_key AS
     SELECT source_pk, person_key FROM canon.identity_links WHERE source_table = 'module_ct_cabinet_leads';

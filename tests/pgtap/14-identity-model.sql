@@ -85,8 +85,8 @@ SELECT results_eq($$SELECT field, level FROM t_explain WHERE item = 'comparison'
                   $$VALUES ('phone'::text, 'SAME'::text), ('name', 'SAME_FULL_NAME')$$,
                   'the lead compared with its driver: same phone, same name');
 SELECT ok((SELECT weight_bits > 0.99 FROM t_explain WHERE item = 'probability'), 'and the pair''s probability is high');
-SELECT ok((SELECT detail LIKE '%no comparisons of its own%' FROM t_explain WHERE item = 'link'),
-          'a link made by the first design''s rules says it carries no comparisons of its own');
+SELECT ok((SELECT level = 'PHONE+NAME' AND weight_bits > 0.99 AND detail LIKE '%linked at probability%' FROM t_explain WHERE item = 'link'),
+          'a link decided by probability shows its rule and the probability it was linked with');
 SELECT is_empty($$SELECT 1 FROM t_explain WHERE detail ~ '98767' OR level ~ '98767'$$, 'no raw phone in the explanation');
 
 CREATE TEMP TABLE t_split AS

@@ -30,7 +30,8 @@ SELECT results_eq($$SELECT levels[4], veto, dropped FROM canon.identity_work_pai
                   'his sister on the same phone: given names differ, HOUSEHOLD veto, the candidate is dropped');
 
 -- the decision stage reads the pairs: the driver's lead links, the sister does not
-SELECT lives_ok($$SELECT canon.identity_decide_rules(0.66, 0.15)$$, 'identity_decide_rules runs on the seeded pairs');
+SELECT lives_ok($$SELECT canon.identity_decide_rules(0.66, canon.match_weight_map(), 0.99, 0.5, 3, 0.9999)$$,
+                'identity_decide_rules runs on the seeded pairs');
 SELECT results_eq($$SELECT node_id, outcome, entity FROM canon.identity_work_subject ORDER BY node_id$$,
                   $$VALUES (1, 'LINK'::text, 'D:s-d1'::text), (2, 'NONE'::text, NULL::text)$$,
                   'the lead links to the driver; the sister is left to found a person of her own');
