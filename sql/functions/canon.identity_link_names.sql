@@ -48,13 +48,56 @@ BEGIN
     SELECT pg_catalog.min(n.lead_date) - p_days, pg_catalog.max(n.lead_date) + p_days INTO v_from, v_to
     FROM pg_temp.identity_name_subject AS n;
 
-    CREATE TEMP TABLE identity_name_pair ON COMMIT DROP AS
-    WITH skeys AS MATERIALIZED (  -- each subject in its date bucket and both neighbours
-        SELECT DISTINCT n.node_id, n.name_given || ' ' || sn.surname AS key,
-               (n.lead_date - DATE '2000-01-01') / p_days + d.step AS bucket
+    -- each subject's name keys (given name + one surname) in its date bucket and both neighbours; with
+    -- the typo-tolerant keys: the given name or the surname replaced by a token one typo from it
+    -- (canon.name_tokens_close) that some lead record of the date range holds. Close tokens are found
+    -- over the distinct tokens only, by equal one-letter deletions (canon.name_token_variants): the lead
+    -- records' own keys stay exact, so blocks and their cap are the same as without typos.
+    PERFORM 'PRAGMA:TABLE: identity_name_key (node_id integer, key text, bucket integer, typo boolean)';
+    CREATE TEMP TABLE identity_name_key ON COMMIT DROP AS
+    WITH parts AS MATERIALIZED (
+        SELECT DISTINCT n.node_id, n.name_given AS given, sn.surname, (n.lead_date - DATE '2000-01-01') / p_days AS bucket
         FROM pg_temp.identity_name_subject AS n
         CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
-        CROSS JOIN (VALUES (-1), (0), (1)) AS d (step)
+    ),
+    subject_tokens AS (
+        SELECT DISTINCT t.token
+        FROM parts AS p CROSS JOIN LATERAL (VALUES (p.given), (p.surname)) AS t (token)
+    ),
+    range_tokens AS (  -- the given names and surnames of the lead records of the date range
+        SELECT DISTINCT t.token
+        FROM canon.lead_keys AS k
+        CROSS JOIN LATERAL pg_catalog.unnest(k.name_given || k.surnames) AS t (token)
+        WHERE k.lead_date BETWEEN v_from AND v_to AND k.name_given IS NOT NULL
+    ),
+    close_tokens AS MATERIALIZED (
+        SELECT DISTINCT s.token, r.token AS close_token
+        FROM subject_tokens AS s
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(s.token)) AS sv (variant)
+        JOIN (SELECT r.token, rv.variant
+              FROM range_tokens AS r
+              CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(r.token)) AS rv (variant)) AS r
+          ON r.variant = sv.variant
+        WHERE r.token <> s.token AND canon.name_tokens_close(s.token, r.token)
+    ),
+    keys AS (
+        SELECT p.node_id, p.given || ' ' || p.surname AS key, p.bucket, false AS typo FROM parts AS p
+        UNION ALL
+        SELECT p.node_id, c.close_token || ' ' || p.surname, p.bucket, true
+        FROM parts AS p JOIN close_tokens AS c ON c.token = p.given
+        UNION ALL
+        SELECT p.node_id, p.given || ' ' || c.close_token, p.bucket, true
+        FROM parts AS p JOIN close_tokens AS c ON c.token = p.surname
+    )
+    SELECT k.node_id, k.key, k.bucket + d.step AS bucket, pg_catalog.bool_and(k.typo) AS typo
+    FROM keys AS k
+    CROSS JOIN (VALUES (-1), (0), (1)) AS d (step)
+    GROUP BY 1, 2, 3;
+    ANALYZE pg_temp.identity_name_key;
+
+    CREATE TEMP TABLE identity_name_pair ON COMMIT DROP AS
+    WITH skeys AS (
+        SELECT x.node_id, x.key, x.bucket FROM pg_temp.identity_name_key AS x
     ),
     ckeys AS MATERIALIZED (  -- the lead records of existing persons in the subjects' date range
         SELECT DISTINCT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens,
@@ -110,11 +153,7 @@ BEGIN
 
     -- the pairs the capped blocks left out
     WITH skeys AS (
-        SELECT DISTINCT n.node_id, n.name_given || ' ' || sn.surname AS key,
-               (n.lead_date - DATE '2000-01-01') / p_days + d.step AS bucket
-        FROM pg_temp.identity_name_subject AS n
-        CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
-        CROSS JOIN (VALUES (-1), (0), (1)) AS d (step)
+        SELECT x.node_id, x.key, x.bucket FROM pg_temp.identity_name_key AS x
     ),
     blocks AS (
         SELECT k.name_given || ' ' || sn.surname AS key, (k.lead_date - DATE '2000-01-01') / p_days AS bucket,
@@ -222,6 +261,7 @@ BEGIN
     FROM pg_temp.identity_name_decision AS d;
     DROP TABLE pg_temp.identity_name_decision;
     DROP TABLE pg_temp.identity_name_pair;
+    DROP TABLE pg_temp.identity_name_key;
     DROP TABLE pg_temp.identity_name_subject;
     RETURN pg_catalog.jsonb_build_object('subjects', v_subjects, 'pairs', v_pairs, 'pairs_left_out', v_left_out,
                                          'blocks_left_out', v_blocks_out, 'linked', v_linked,
