@@ -131,8 +131,8 @@ BEGIN
     v_version := v_previous + 1;
     INSERT INTO canon.match_weight_versions (version, method, prior_milli, details, note)
     VALUES (v_version, 'estimated', v_prior, pg_catalog.jsonb_build_object('pairs', v_counts, 'sample', p_sample,
-                                                                            'min_pairs', p_min_pairs, 'persons', v_persons,
-                                                                            'same_full_name_pairs', v_full_name_pairs),
+                                                                            'min_pairs', p_min_pairs, 'persons', v_persons::bigint,
+                                                                            'same_full_name_pairs', v_full_name_pairs::bigint),
             'canon.estimate_match_weights()');
 
     WITH fields AS (
@@ -176,8 +176,9 @@ BEGIN
     DROP TABLE pg_temp.estimate_pairs;
     SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT w.field), '[]'::jsonb) INTO v_kept
     FROM canon.match_weights AS w WHERE w.version = v_version AND w.source = 'kept';
-    RETURN pg_catalog.jsonb_build_object('version', v_version, 'pairs', v_counts, 'persons', v_persons,
-                                         'same_full_name_pairs', v_full_name_pairs, 'prior_milli', v_prior, 'kept', v_kept);
+    RETURN pg_catalog.jsonb_build_object('version', v_version, 'pairs', v_counts, 'persons', v_persons::bigint,
+                                         'same_full_name_pairs', v_full_name_pairs::bigint, 'prior_milli', v_prior,
+                                         'kept', v_kept);
 END;
 $$;
 COMMENT ON FUNCTION canon.estimate_match_weights(integer, integer) IS 'canon.estimate_match_weights(p_sample integer DEFAULT 20000, p_min_pairs integer DEFAULT 30) -> jsonb {version, pairs, prior_milli, kept}: re-estimate m, u and the prior into a new weights version';
