@@ -11,17 +11,19 @@ SET lock_timeout = '10s';
 DO $check$
 DECLARE
     v_elsewhere text;
+    v_first name;
 BEGIN
     SELECT pg_catalog.string_agg(pg_catalog.format('%s (schema %s)', e.extname, e.extnamespace::regnamespace), ', '
-                                 ORDER BY e.extname)
-    INTO v_elsewhere
+                                 ORDER BY e.extname),
+           pg_catalog.min(e.extname::text)
+    INTO v_elsewhere, v_first
     FROM pg_catalog.pg_extension AS e
     WHERE e.extname IN ('unaccent', 'fuzzystrmatch') AND e.extnamespace <> 'public'::regnamespace;
     IF v_elsewhere IS NOT NULL THEN
         RAISE EXCEPTION 'extension installed outside schema public: %', v_elsewhere
             USING ERRCODE = '22023',
                   DETAIL = 'The name normalizers call unaccent and fuzzystrmatch in schema public.',
-                  HINT = 'Move it (ALTER EXTENSION unaccent SET SCHEMA public;) and run tools/migrate again.';
+                  HINT = pg_catalog.format('Move it (ALTER EXTENSION %I SET SCHEMA public;) and run tools/migrate again.', v_first);
     END IF;
 END
 $check$;
