@@ -45,6 +45,7 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
                       WHERE l.source_table = s.source_table AND l.source_pk = s.source_pk);
     GET DIAGNOSTICS v_subjects = ROW_COUNT;
+    ANALYZE pg_temp.identity_name_subject;  -- unanalyzed, the pair query below joined it in a nested loop
     SELECT pg_catalog.min(n.lead_date) - p_days, pg_catalog.max(n.lead_date) + p_days INTO v_from, v_to
     FROM pg_temp.identity_name_subject AS n;
 
@@ -60,25 +61,25 @@ BEGIN
         FROM pg_temp.identity_name_subject AS n
         CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
     ),
-    subject_tokens AS (
-        SELECT DISTINCT t.token
-        FROM parts AS p CROSS JOIN LATERAL (VALUES (p.given), (p.surname)) AS t (token)
+    subject_variants AS MATERIALIZED (  -- each distinct token of the subjects, with its variants
+        SELECT t.token, v.variant
+        FROM (SELECT DISTINCT x.token
+              FROM parts AS p CROSS JOIN LATERAL (VALUES (p.given), (p.surname)) AS x (token)) AS t
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
     ),
-    range_tokens AS (  -- the given names and surnames of the lead records of the date range
-        SELECT DISTINCT t.token
-        FROM canon.lead_keys AS k
-        CROSS JOIN LATERAL pg_catalog.unnest(k.name_given || k.surnames) AS t (token)
-        WHERE k.lead_date BETWEEN v_from AND v_to AND k.name_given IS NOT NULL
+    range_variants AS MATERIALIZED (  -- the given names and surnames of the date range's lead records
+        SELECT t.token, v.variant
+        FROM (SELECT DISTINCT x.token
+              FROM canon.lead_keys AS k
+              CROSS JOIN LATERAL pg_catalog.unnest(k.name_given || k.surnames) AS x (token)
+              WHERE k.lead_date BETWEEN v_from AND v_to AND k.name_given IS NOT NULL) AS t
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
     ),
-    close_tokens AS MATERIALIZED (
+    close_tokens AS MATERIALIZED (  -- a shared variant first (a hash join), then the typo test
         SELECT DISTINCT s.token, r.token AS close_token
-        FROM subject_tokens AS s
-        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(s.token)) AS sv (variant)
-        JOIN (SELECT r.token, rv.variant
-              FROM range_tokens AS r
-              CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(r.token)) AS rv (variant)) AS r
-          ON r.variant = sv.variant
-        WHERE r.token <> s.token AND canon.name_tokens_close(s.token, r.token)
+        FROM subject_variants AS s
+        JOIN range_variants AS r ON r.variant = s.variant AND r.token <> s.token
+        WHERE canon.name_tokens_close(s.token, r.token)
     ),
     keys AS (
         SELECT p.node_id, p.given || ' ' || p.surname AS key, p.bucket, false AS typo FROM parts AS p
@@ -95,7 +96,10 @@ BEGIN
     GROUP BY 1, 2, 3;
     ANALYZE pg_temp.identity_name_key;
 
-    CREATE TEMP TABLE identity_name_pair ON COMMIT DROP AS
+    -- the candidate records: a table of its own, analyzed, so that the comparisons below are planned on
+    -- its true size (estimated from the keys' join, it came out a few rows and was nested-looped)
+    PERFORM 'PRAGMA:TABLE: identity_name_hit (node_id integer, source_table text, source_pk text, person_key uuid)';
+    CREATE TEMP TABLE identity_name_hit ON COMMIT DROP AS
     WITH skeys AS (
         SELECT x.node_id, x.key, x.bucket FROM pg_temp.identity_name_key AS x
     ),
@@ -120,14 +124,19 @@ BEGIN
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = s.node_id
         WHERE abs(c.lead_date - n.lead_date) <= p_days
           AND (c.source_table, c.source_pk) IS DISTINCT FROM (n.source_table, n.source_pk)
-    ),
+    )
+    SELECT h.node_id, h.source_table, h.source_pk, h.person_key FROM hits AS h;
+    ANALYZE pg_temp.identity_name_hit;
+
+    CREATE TEMP TABLE identity_name_pair ON COMMIT DROP AS
+    WITH
     compared AS (
         SELECT h.*, k.source_table AS other_table, k.source_pk AS other_pk,
                canon.compare_levels(n.phone, n.id_keys, n.plate, n.name_tokens, n.name_given, n.surnames,
                                     n.two_surnames, n.lead_date, n.car_key, k.phone, k.id_keys, k.plate,
                                     k.name_tokens, k.name_given, k.surnames, k.two_surnames, k.lead_date,
                                     k.car_key, p_threshold) AS levels
-        FROM hits AS h
+        FROM pg_temp.identity_name_hit AS h
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = h.node_id
         JOIN canon.lead_keys AS k ON k.source_table = h.source_table AND k.source_pk = h.source_pk
         OFFSET 0  -- kept apart: pulled up, the comparison ran once per reference
@@ -262,6 +271,7 @@ BEGIN
     DROP TABLE pg_temp.identity_name_decision;
     DROP TABLE pg_temp.identity_name_pair;
     DROP TABLE pg_temp.identity_name_key;
+    DROP TABLE pg_temp.identity_name_hit;
     DROP TABLE pg_temp.identity_name_subject;
     RETURN pg_catalog.jsonb_build_object('subjects', v_subjects, 'pairs', v_pairs, 'pairs_left_out', v_left_out,
                                          'blocks_left_out', v_blocks_out, 'linked', v_linked,
