@@ -2,7 +2,7 @@
 -- letter dropped, replaced, or two neighbours swapped ('PEREZ'/'PERZ', 'JUAN'/'JAUN', 'PERCY'/'PERYC').
 -- Used to tell a misspelt name from another person's name; 'LUIS'/'JUAN' are not close. The edit
 -- distance is fuzzystrmatch's levenshtein_less_equal (C, stops past 2); a distance of 2 is a typo only
--- when it is two neighbours swapped. 2.5x faster than the former PL/pgSQL loop, same answers
+-- when it is two neighbours swapped. About 2x faster than the former PL/pgSQL loop, same answers
 -- (docs/identity.md, "Names"). canon.names_conflict and canon.compare_levels call it per token pair.
 CREATE OR REPLACE FUNCTION canon.name_tokens_close(p_a text, p_b text)
 RETURNS boolean
