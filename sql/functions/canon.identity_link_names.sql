@@ -1,9 +1,10 @@
 -- Stage 10 of canon.run_identity: NAME+DATE candidates (docs/identity.md). The records of the run still
 -- unlinked after the writes (queued MISSING_IDENTIFIERS, WEAK_MATCH_ONLY or NEEDS_REVIEW, never RESOLVED /
--- IGNORED) are blocked on name keys (given name + one surname, canon.parse_name) against the lead records
--- of existing persons whose lead date is at most p_days away (dates bucketed by p_days, each bucket
--- joined with its neighbours: an equi-join). A block (key, bucket) holding more than p_max_block distinct
--- names is left out and its pairs counted. Each pair is compared (canon.compare_levels), weighed with
+-- IGNORED) are blocked on name keys (given name + one surname, canon.parse_name; and the same with the
+-- given name or the surname replaced by a token one typo from it, canon.name_token_variants) against the
+-- lead records of existing persons whose lead date is at most p_days away (dates bucketed by p_days, each
+-- bucket joined with its neighbours: an equi-join). A block (key, bucket) holding more than p_max_block
+-- distinct names is left out and its pairs counted. Each pair is compared (canon.compare_levels), weighed with
 -- p_weights and checked for a veto (canon.pair_veto); only a strong name level counts (given name and
 -- both surnames, or the same three or more tokens; a full name held by f distinct persons weighs log2(f)
 -- bits less); a person with a vetoed pair, or any of whose
