@@ -2,7 +2,9 @@
 -- canon.match_weights (docs/identity.md); the highest version is the one identity uses from its next
 -- run. Never called by a pipeline run: an operator calls it, and it waits for a running identity run.
 --   u (share of a level among pairs of two humans): p_sample pairs of records drawn deterministically,
---     each record (ordered by md5 of its key) paired with the one half the list further on;
+--     each record (ordered by md5 of its key) paired with the one half the list further on; the u of
+--     name SAME_FULL_NAME, too rare for any sample, is counted exactly over persons instead: pairs of
+--     two persons holding one full name (three or more tokens) over all pairs of named persons;
 --   m (share among pairs of one human): pairs confirmed by an identifier other than the field estimated
 --     (a shared licence / DNI key for phone, plate, name, date and car; a shared phone with the same
 --     name tokens for the document field), at most p_sample of each, drawn by md5 order;
@@ -10,7 +12,7 @@
 --     levels apart) number fewer than p_min_pairs keeps the previous version's values ('kept'). MISSING and IGNORED levels weigh 0.
 --   prior: log2 odds that two records are one human, from the persons of canon.identity_links.
 -- The same data gives the same weights (no random()). Returns {version, pairs: {random, document,
--- phone}, prior_milli, kept: [fields]}.
+-- phone}, persons, same_full_name_pairs, prior_milli, kept: [fields]}.
 CREATE OR REPLACE FUNCTION canon.estimate_match_weights(p_sample integer DEFAULT 20000, p_min_pairs integer DEFAULT 30)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -26,6 +28,8 @@ DECLARE
     v_kept jsonb;
     v_records numeric;
     v_same_pairs numeric;
+    v_persons numeric;
+    v_full_name_pairs numeric;
 BEGIN
     IF p_sample IS NULL OR p_min_pairs IS NULL THEN
         RAISE EXCEPTION 'estimate_match_weights needs a sample size and a minimum count'
@@ -114,10 +118,21 @@ BEGIN
         SELECT v.prior_milli INTO v_prior FROM canon.match_weight_versions AS v WHERE v.version = v_previous;
     END IF;
 
+    -- u of SAME_FULL_NAME over persons: a full name held by f distinct persons makes f (f - 1) / 2 pairs
+    SELECT pg_catalog.count(DISTINCT r.person_key) INTO v_persons
+    FROM canon.v_identity_records AS r
+    WHERE r.person_key IS NOT NULL AND pg_catalog.cardinality(r.name_tokens) > 0;
+    SELECT COALESCE(pg_catalog.sum(g.f * (g.f - 1) / 2), 0) INTO v_full_name_pairs
+    FROM (SELECT pg_catalog.count(DISTINCT r.person_key)::numeric AS f
+          FROM canon.v_identity_records AS r
+          WHERE r.person_key IS NOT NULL AND pg_catalog.cardinality(r.name_tokens) >= 3
+          GROUP BY r.name_tokens) AS g;
+
     v_version := v_previous + 1;
     INSERT INTO canon.match_weight_versions (version, method, prior_milli, details, note)
     VALUES (v_version, 'estimated', v_prior, pg_catalog.jsonb_build_object('pairs', v_counts, 'sample', p_sample,
-                                                                            'min_pairs', p_min_pairs),
+                                                                            'min_pairs', p_min_pairs, 'persons', v_persons::bigint,
+                                                                            'same_full_name_pairs', v_full_name_pairs::bigint),
             'canon.estimate_match_weights()');
 
     WITH fields AS (
@@ -135,15 +150,22 @@ BEGIN
         JOIN fields AS f ON f.field = w.field
         WHERE w.version = v_previous
     ),
+    counted AS (  -- SAME_FULL_NAME: u over pairs of persons instead of the sample
+        SELECT l.field, l.level, l.level_order, l.old_m, l.old_u, l.old_weight, l.m_kind, l.m_hits, l.m_total, l.k,
+               CASE WHEN b.by_persons THEN v_full_name_pairs ELSE l.u_hits END AS u_hits,
+               CASE WHEN b.by_persons THEN v_persons * (v_persons - 1) / 2 ELSE l.u_total END AS u_total
+        FROM levels AS l
+        CROSS JOIN LATERAL (SELECT l.field = 'name' AND l.level = 'SAME_FULL_NAME' AND v_persons >= 2 AS by_persons) AS b
+    ),
     estimated AS (
         SELECT l.*, (l.m_hits + 1)::numeric / (l.m_total + l.k) AS m, (l.u_hits + 1)::numeric / (l.u_total + l.k) AS u,
                l.m_total < p_min_pairs OR l.u_total < p_min_pairs AS few
-        FROM levels AS l
+        FROM counted AS l
     )
     INSERT INTO canon.match_weights (version, field, level, level_order, m, u, weight_milli, pairs, source)
     SELECT v_version, e.field, e.level, e.level_order,
            CASE WHEN e.level IN ('MISSING', 'IGNORED') THEN 1 WHEN e.few THEN e.old_m ELSE pg_catalog.round(e.m, 6) END,
-           CASE WHEN e.level IN ('MISSING', 'IGNORED') THEN 1 WHEN e.few THEN e.old_u ELSE pg_catalog.round(e.u, 6) END,
+           CASE WHEN e.level IN ('MISSING', 'IGNORED') THEN 1 WHEN e.few THEN e.old_u ELSE pg_catalog.round(e.u, 9) END,
            CASE WHEN e.level IN ('MISSING', 'IGNORED') THEN 0
                 WHEN e.few THEN e.old_weight
                 ELSE pg_catalog.round(1000 * pg_catalog.log(2.0, e.m / e.u))::integer END,
@@ -154,7 +176,9 @@ BEGIN
     DROP TABLE pg_temp.estimate_pairs;
     SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT w.field), '[]'::jsonb) INTO v_kept
     FROM canon.match_weights AS w WHERE w.version = v_version AND w.source = 'kept';
-    RETURN pg_catalog.jsonb_build_object('version', v_version, 'pairs', v_counts, 'prior_milli', v_prior, 'kept', v_kept);
+    RETURN pg_catalog.jsonb_build_object('version', v_version, 'pairs', v_counts, 'persons', v_persons::bigint,
+                                         'same_full_name_pairs', v_full_name_pairs::bigint, 'prior_milli', v_prior,
+                                         'kept', v_kept);
 END;
 $$;
 COMMENT ON FUNCTION canon.estimate_match_weights(integer, integer) IS 'canon.estimate_match_weights(p_sample integer DEFAULT 20000, p_min_pairs integer DEFAULT 30) -> jsonb {version, pairs, prior_milli, kept}: re-estimate m, u and the prior into a new weights version';

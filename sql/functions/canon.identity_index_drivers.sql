@@ -20,8 +20,8 @@ DECLARE
     v_drivers_changed bigint;
     v_drivers_removed bigint;
 BEGIN
-    -- v3: the parsed name joined the keys; a new version makes an upgraded database re-normalize every row once
-    SELECT 'v3:' || COALESCE(p_target, '') || ':' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
+    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once
+    SELECT 'v4:' || COALESCE(p_target, '') || ':' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
     INTO v_fp_raw, v_raw_rows
     FROM canon.row_versions('public.drivers'::regclass) AS v;
     SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.drivers_index AS i;
@@ -65,8 +65,8 @@ BEGIN
                            d.document_number::text AS document,
                            COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
                            pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
-                           -- v3: the parsed name (canon.parse_name) joined the keys
-                           pg_catalog.md5(ROW('v3', d.park_id IS NOT DISTINCT FROM p_target, d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
+                           -- v4: names folded by unaccent (canon.normalize_name)
+                           pg_catalog.md5(ROW('v4', d.park_id IS NOT DISTINCT FROM p_target, d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
                                               d.phone, d.license_number, d.license_normalized_number, d.document_number,
                                               d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
                                               d.hire_date)::text) AS row_hash

@@ -21,8 +21,8 @@ DECLARE
     v_scan jsonb;
     v_keys_changed bigint;
 BEGIN
-    -- v3: the parsed name joined the keys; a new version makes an upgraded database re-normalize every row once
-    SELECT 'v3:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
+    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once
+    SELECT 'v4:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
            || pg_catalog.string_agg(':' || v.row_count::text || ':' || v.versions_hash::text, '' ORDER BY t.ord),
            pg_catalog.sum(v.row_count)
     INTO v_fp_raw, v_raw_rows
@@ -65,8 +65,8 @@ BEGIN
         SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
                l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
                l.payload_json ->> 'first_name', l.payload_json ->> 'last_name',
-               -- v3: the parsed name (canon.parse_name) joined the keys
-               pg_catalog.md5(ROW('v3', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
+               -- v4: names folded by unaccent (canon.normalize_name)
+               pg_catalog.md5(ROW('v4', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
                                   l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
                                   l.payload_json ->> 'first_name', l.payload_json ->> 'last_name')::text)
         FROM observational.v_source_leads AS l

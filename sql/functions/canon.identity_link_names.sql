@@ -1,9 +1,10 @@
 -- Stage 10 of canon.run_identity: NAME+DATE candidates (docs/identity.md). The records of the run still
 -- unlinked after the writes (queued MISSING_IDENTIFIERS, WEAK_MATCH_ONLY or NEEDS_REVIEW, never RESOLVED /
--- IGNORED, nor queued for review by this run's identifier candidates or clustering) are blocked on name keys (given name + one surname, canon.parse_name) against the lead records
--- of existing persons whose lead date is at most p_days away (dates bucketed by p_days, each bucket
--- joined with its neighbours: an equi-join). A block (key, bucket) holding more than p_max_block distinct
--- names is left out and its pairs counted. Each pair is compared (canon.compare_levels), weighed with
+-- IGNORED, nor queued for review by this run's identifier candidates or clustering) are blocked on name keys (given name + one surname, canon.parse_name; and the same with the
+-- given name or the surname replaced by a token one typo from it, canon.name_token_variants) against the
+-- lead records of existing persons whose lead date is at most p_days away (dates bucketed by p_days, each
+-- bucket joined with its neighbours: an equi-join). A block (key, bucket) holding more than p_max_block
+-- distinct names is left out and its pairs counted. Each pair is compared (canon.compare_levels), weighed with
 -- p_weights and checked for a veto (canon.pair_veto); only a strong name level counts (given name and
 -- both surnames, or the same three or more tokens; a full name held by f distinct persons weighs log2(f)
 -- bits less); a person with a vetoed pair, or any of whose
@@ -48,16 +49,63 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
                       WHERE l.source_table = s.source_table AND l.source_pk = s.source_pk);
     GET DIAGNOSTICS v_subjects = ROW_COUNT;
+    ANALYZE pg_temp.identity_name_subject;  -- unanalyzed, the pair query below joined it in a nested loop
     SELECT pg_catalog.min(n.lead_date) - p_days, pg_catalog.max(n.lead_date) + p_days INTO v_from, v_to
     FROM pg_temp.identity_name_subject AS n;
 
-    CREATE TEMP TABLE identity_name_pair ON COMMIT DROP AS
-    WITH skeys AS MATERIALIZED (  -- each subject in its date bucket and both neighbours
-        SELECT DISTINCT n.node_id, n.name_given || ' ' || sn.surname AS key,
-               (n.lead_date - DATE '2000-01-01') / p_days + d.step AS bucket
+    -- each subject's name keys (given name + one surname) in its date bucket and both neighbours; with
+    -- the typo-tolerant keys: the given name or the surname replaced by a token one typo from it
+    -- (canon.name_tokens_close) that some lead record of the date range holds. Close tokens are found
+    -- over the distinct tokens only, by equal one-letter deletions (canon.name_token_variants): the lead
+    -- records' own keys stay exact, so blocks and their cap are the same as without typos.
+    PERFORM 'PRAGMA:TABLE: identity_name_key (node_id integer, key text, bucket integer, typo boolean)';
+    CREATE TEMP TABLE identity_name_key ON COMMIT DROP AS
+    WITH parts AS MATERIALIZED (
+        SELECT DISTINCT n.node_id, n.name_given AS given, sn.surname, (n.lead_date - DATE '2000-01-01') / p_days AS bucket
         FROM pg_temp.identity_name_subject AS n
         CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
-        CROSS JOIN (VALUES (-1), (0), (1)) AS d (step)
+    ),
+    subject_variants AS MATERIALIZED (  -- each distinct token of the subjects, with its variants
+        SELECT t.token, v.variant
+        FROM (SELECT DISTINCT x.token
+              FROM parts AS p CROSS JOIN LATERAL (VALUES (p.given), (p.surname)) AS x (token)) AS t
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
+    ),
+    range_variants AS MATERIALIZED (  -- the given names and surnames of the date range's lead records
+        SELECT t.token, v.variant
+        FROM (SELECT DISTINCT x.token
+              FROM canon.lead_keys AS k
+              CROSS JOIN LATERAL pg_catalog.unnest(k.name_given || k.surnames) AS x (token)
+              WHERE k.lead_date BETWEEN v_from AND v_to AND k.name_given IS NOT NULL) AS t
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
+    ),
+    close_tokens AS MATERIALIZED (  -- a shared variant first (a hash join), then the typo test
+        SELECT DISTINCT s.token, r.token AS close_token
+        FROM subject_variants AS s
+        JOIN range_variants AS r ON r.variant = s.variant AND r.token <> s.token
+        WHERE canon.name_tokens_close(s.token, r.token)
+    ),
+    keys AS (
+        SELECT p.node_id, p.given || ' ' || p.surname AS key, p.bucket, false AS typo FROM parts AS p
+        UNION ALL
+        SELECT p.node_id, c.close_token || ' ' || p.surname, p.bucket, true
+        FROM parts AS p JOIN close_tokens AS c ON c.token = p.given
+        UNION ALL
+        SELECT p.node_id, p.given || ' ' || c.close_token, p.bucket, true
+        FROM parts AS p JOIN close_tokens AS c ON c.token = p.surname
+    )
+    SELECT k.node_id, k.key, k.bucket + d.step AS bucket, pg_catalog.bool_and(k.typo) AS typo
+    FROM keys AS k
+    CROSS JOIN (VALUES (-1), (0), (1)) AS d (step)
+    GROUP BY 1, 2, 3;
+    ANALYZE pg_temp.identity_name_key;
+
+    -- the candidate records: a table of its own, analyzed, so that the comparisons below are planned on
+    -- its true size (estimated from the keys' join, it came out a few rows and was nested-looped)
+    PERFORM 'PRAGMA:TABLE: identity_name_hit (node_id integer, source_table text, source_pk text, person_key uuid)';
+    CREATE TEMP TABLE identity_name_hit ON COMMIT DROP AS
+    WITH skeys AS (
+        SELECT x.node_id, x.key, x.bucket FROM pg_temp.identity_name_key AS x
     ),
     ckeys AS MATERIALIZED (  -- the lead records of existing persons in the subjects' date range
         SELECT DISTINCT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens,
@@ -80,14 +128,19 @@ BEGIN
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = s.node_id
         WHERE abs(c.lead_date - n.lead_date) <= p_days
           AND (c.source_table, c.source_pk) IS DISTINCT FROM (n.source_table, n.source_pk)
-    ),
+    )
+    SELECT h.node_id, h.source_table, h.source_pk, h.person_key FROM hits AS h;
+    ANALYZE pg_temp.identity_name_hit;
+
+    CREATE TEMP TABLE identity_name_pair ON COMMIT DROP AS
+    WITH
     compared AS (
         SELECT h.*, k.source_table AS other_table, k.source_pk AS other_pk,
                canon.compare_levels(n.phone, n.id_keys, n.plate, n.name_tokens, n.name_given, n.surnames,
                                     n.two_surnames, n.lead_date, n.car_key, k.phone, k.id_keys, k.plate,
                                     k.name_tokens, k.name_given, k.surnames, k.two_surnames, k.lead_date,
                                     k.car_key, p_threshold) AS levels
-        FROM hits AS h
+        FROM pg_temp.identity_name_hit AS h
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = h.node_id
         JOIN canon.lead_keys AS k ON k.source_table = h.source_table AND k.source_pk = h.source_pk
         OFFSET 0  -- kept apart: pulled up, the comparison ran once per reference
@@ -113,11 +166,7 @@ BEGIN
 
     -- the pairs the capped blocks left out
     WITH skeys AS (
-        SELECT DISTINCT n.node_id, n.name_given || ' ' || sn.surname AS key,
-               (n.lead_date - DATE '2000-01-01') / p_days + d.step AS bucket
-        FROM pg_temp.identity_name_subject AS n
-        CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
-        CROSS JOIN (VALUES (-1), (0), (1)) AS d (step)
+        SELECT x.node_id, x.key, x.bucket FROM pg_temp.identity_name_key AS x
     ),
     blocks AS (
         SELECT k.name_given || ' ' || sn.surname AS key, (k.lead_date - DATE '2000-01-01') / p_days AS bucket,
@@ -225,6 +274,8 @@ BEGIN
     FROM pg_temp.identity_name_decision AS d;
     DROP TABLE pg_temp.identity_name_decision;
     DROP TABLE pg_temp.identity_name_pair;
+    DROP TABLE pg_temp.identity_name_key;
+    DROP TABLE pg_temp.identity_name_hit;
     DROP TABLE pg_temp.identity_name_subject;
     RETURN pg_catalog.jsonb_build_object('subjects', v_subjects, 'pairs', v_pairs, 'pairs_left_out', v_left_out,
                                          'blocks_left_out', v_blocks_out, 'linked', v_linked,

@@ -1,6 +1,6 @@
 -- Normalizers (docs/rules.md §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
 BEGIN;
-SELECT plan(63);
+SELECT plan(79);
 
 -- shape
 SELECT has_function('canon', 'normalize_phone', ARRAY['text'], 'canon.normalize_phone(text) exists');
@@ -12,11 +12,14 @@ SELECT has_function('canon', 'name_tokens', ARRAY['text'], 'canon.name_tokens(te
 SELECT has_function('canon', 'name_key', ARRAY['text'], 'canon.name_key(text) exists');
 SELECT has_function('canon', 'name_similarity', ARRAY['text[]', 'text[]'], 'canon.name_similarity(text[], text[]) exists');
 SELECT has_function('canon', 'mask_identifier', ARRAY['text'], 'canon.mask_identifier(text) exists');
+SELECT has_function('canon', 'name_tokens_close', ARRAY['text', 'text'], 'canon.name_tokens_close(text, text) exists');
+SELECT has_function('canon', 'name_token_variants', ARRAY['text'], 'canon.name_token_variants(text) exists');
 SELECT is_empty($$
     SELECT p.proname FROM pg_proc p
     WHERE p.pronamespace = 'canon'::regnamespace
       AND p.proname IN ('normalize_phone', 'normalize_license', 'normalize_document', 'normalize_plate',
-                        'normalize_name', 'name_tokens', 'name_key', 'name_similarity', 'mask_identifier')
+                        'normalize_name', 'name_tokens', 'name_key', 'name_similarity', 'mask_identifier',
+                        'name_tokens_close', 'name_token_variants')
       AND NOT (p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's'
                AND p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'])$$,
     'every normalizer is IMMUTABLE STRICT PARALLEL SAFE with a pinned search_path');
@@ -66,6 +69,33 @@ SELECT is(canon.normalize_name('müller çelik'), 'MULLER CELIK', 'name: Ü and 
 SELECT is(canon.normalize_name('   '), NULL, 'name: only spaces gives NULL');
 SELECT is(canon.normalize_name('😀😀'), NULL, 'name: emoji only gives NULL');
 SELECT is(length(canon.normalize_name(repeat('ab', 150))), 200, 'name: a 300-character name is cut to 200');
+-- unaccent folds every letter the former translate() list folded, to the same letter
+SELECT is_empty($$
+    SELECT c FROM unnest(string_to_array('ÁÀÂÄÃÅáàâäãåÉÈÊËéèêëÍÌÎÏíìîïÓÒÔÖÕóòôöõÚÙÛÜúùûüÑñÇçÝýÿ', NULL)) AS c
+    WHERE canon.normalize_name('x' || c || 'x')
+          IS DISTINCT FROM 'X' || upper(translate(c, 'ÁÀÂÄÃÅáàâäãåÉÈÊËéèêëÍÌÎÏíìîïÓÒÔÖÕóòôöõÚÙÛÜúùûüÑñÇçÝýÿ',
+                                                     'AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuNnCcYyy')) || 'X'$$,
+    'name: the 53 Spanish and Portuguese accented letters fold as before (Á->A, Ñ->N, Ü->U, Ç->C)');
+SELECT is(canon.normalize_name('Søren Łukasz Straße'), 'SOREN LUKASZ STRASSE', 'name: other Latin letters fold too (Ø->O, Ł->L, ß->SS)');
+SELECT is(canon.normalize_name('ÑAHUI'), 'NAHUI', 'name: a leading Ñ folds to N');
+-- one typo between two tokens (fuzzystrmatch levenshtein_less_equal, swaps by hand)
+SELECT ok(canon.name_tokens_close('PERCY', 'PERYC'), 'typo: two neighbours swapped (PERCY/PERYC)');
+SELECT ok(canon.name_tokens_close('PEREZ', 'PERZ'), 'typo: a letter dropped');
+SELECT ok(canon.name_tokens_close('QUISPE', 'QUISPA'), 'typo: a letter replaced');
+SELECT ok(canon.name_tokens_close('JUAN', 'JAUN'), 'typo: a swap in a four-letter token');
+SELECT ok(NOT canon.name_tokens_close('LUIS', 'JUAN'), 'typo: two different names are not close');
+SELECT ok(NOT canon.name_tokens_close('PERCY', 'PCREY') AND NOT canon.name_tokens_close('PERCY', 'PYRCE'),
+          'typo: letters swapped two apart, or two letters replaced, are not one typo');
+SELECT ok(NOT canon.name_tokens_close('ANA', 'ANE') AND NOT canon.name_tokens_close('RAUL', 'RUL'),
+          'typo: tokens under four letters are close only when equal');
+SELECT is(canon.name_token_variants('PERCY'), ARRAY['ERCY', 'PECY', 'PERC', 'PERCY', 'PERY', 'PRCY'],
+          'variants: the token and each one-letter deletion, sorted');
+SELECT is(canon.name_token_variants('PERRY'), ARRAY['ERRY', 'PERR', 'PERRY', 'PERY', 'PRRY'], 'variants: distinct');
+SELECT is(canon.name_token_variants('ANA'), ARRAY['ANA'], 'variants: a token under four letters is its only variant');
+SELECT ok(canon.name_token_variants('PERCY') && canon.name_token_variants('PERYC')
+          AND canon.name_token_variants('QUISPE') && canon.name_token_variants('QUISPA')
+          AND canon.name_token_variants('PEREZ') && canon.name_token_variants('PERZ'),
+          'variants: tokens one typo apart share a variant (swap, replace, drop)');
 SELECT is(canon.name_tokens('María de la Cruz y del Pozo'), ARRAY['CRUZ', 'MARIA', 'POZO'], 'tokens: stopwords DE LA Y DEL dropped, sorted');
 SELECT is(canon.name_tokens('Perez PEREZ juan'), ARRAY['JUAN', 'PEREZ'], 'tokens: distinct');
 SELECT is(canon.name_tokens(''), '{}'::text[], 'tokens: empty name gives an empty array');
