@@ -1,0 +1,61 @@
+-- canon.run_identity on an incremental run: only the OPEN records sharing a blocking key with what
+-- changed are decided again (canon.identity_scope_recheck, the run's "rechecked" count), closed over the
+-- keys of the records decided again; a record sharing nothing keeps its queue row untouched.
+BEGIN;
+SET client_min_messages = warning;
+SELECT plan(11);
+
+-- shape
+SELECT has_function('canon', 'identity_scope_recheck', ARRAY['bigint', 'date', 'date'],
+                    'canon.identity_scope_recheck(bigint, date, date) exists');
+SELECT ok(NOT has_function_privilege('lead_attribution_writer', 'canon.identity_scope_recheck(bigint, date, date)', 'EXECUTE')
+          AND NOT has_function_privilege('lead_attribution_job', 'canon.identity_scope_recheck(bigint, date, date)', 'EXECUTE'),
+          'the stage is not granted to the job and writer roles');
+SELECT is(canon.identity_record_keys('987000111', ARRAY['L:Q1', 'N:1'], 'ABC123', ARRAY['ROSA', 'MAMANI', 'CCAHUANA'],
+                                     'ROSA', ARRAY['MAMANI', 'CCAHUANA'], 'TOYOTA YARIS', ARRAY['B1'], 'd-1'),
+          ARRAY['L:Q1', 'N:1', 'P:987000111', 'T:ABC123', 'D:d-1', 'F:ROSA MAMANI CCAHUANA', 'G:ROSA MAMANI',
+                'G:ROSA CCAHUANA', 'C:TOYOTA YARIS B1'],
+          'a record''s blocking keys, each with its kind');
+
+-- three migrations naming drivers that do not exist yet: OPEN as DRIVER_NOT_FOUND. A and C carry the
+-- same name, B another one
+INSERT INTO public.module_ct_migrations (id, driver_id, driver_name, scout_id, hire_date) VALUES
+    (930001, 'rs-d1', 'ROSA MAMANI CCAHUANA', 1, '2024-05-10'),
+    (930002, 'rs-d9', 'EDGAR FLORES QUISPE', 1, '2024-05-11'),
+    (930003, 'rs-d3', 'ROSA MAMANI CCAHUANA', 1, '2024-05-12');
+CREATE TEMP TABLE t_run1 AS SELECT canon.run_identity('2024-05-01', '2024-05-31') AS result;
+SELECT is((SELECT count(*) FROM canon.identity_unmatched
+           WHERE source_table = 'module_ct_migrations' AND source_pk IN ('930001', '930002', '930003')
+             AND reason_code = 'DRIVER_NOT_FOUND' AND status = 'OPEN'), 3::bigint,
+          'the three migrations are queued DRIVER_NOT_FOUND');
+SELECT is((SELECT result -> 'rechecked' FROM t_run1), '0'::jsonb, 'a first run has no OPEN record to decide again');
+
+CREATE TEMP TABLE t_run2 AS SELECT canon.run_identity('2024-05-01', '2024-05-31') AS result;
+SELECT is((SELECT jsonb_typeof(result -> 'rechecked') FROM t_run2), 'null',
+          'nothing changed: no OPEN record is examined');
+
+-- A's driver arrives, under another name: A shares only its driver id with it; C shares only its name with A
+INSERT INTO public.drivers (driver_id, park_id, first_name, last_name, full_name, phone, license_number,
+                            document_number, car_brand, car_model, car_number, hire_date) VALUES
+    ('rs-d1', '08e20910d81d42658d4334d3f6d10ac0', 'Luis', 'Torres Vega', 'TORRES VEGA LUIS', NULL, NULL, NULL,
+     NULL, NULL, NULL, '2024-05-09');
+CREATE TEMP TABLE t_run3 AS SELECT canon.run_identity('2024-05-01', '2024-05-31') AS result;
+SELECT is((SELECT (result -> 'rechecked')::text || ' ' || (result -> 'sources' -> 'module_ct_migrations' ->> 'processed') FROM t_run3), '2 2',
+          'the new driver: A (its driver id) and C (A''s name, the closure over A''s keys) are decided again, B is not');
+SELECT is((SELECT match_rule FROM canon.identity_links WHERE source_table = 'module_ct_migrations' AND source_pk = '930001'),
+          'DRIVER_DIRECT', 'A is decided again and links to its driver');
+SELECT ok(NOT EXISTS (SELECT 1 FROM canon.identity_unmatched WHERE source_table = 'module_ct_migrations' AND source_pk = '930001'),
+          'and leaves the queue');
+SELECT is((SELECT reason_code || ' run ' || (run_id = (SELECT (result ->> 'run_id')::bigint FROM t_run1))::text
+           FROM canon.identity_unmatched WHERE source_table = 'module_ct_migrations' AND source_pk = '930002'),
+          'DRIVER_NOT_FOUND run true', 'B (sharing nothing) keeps the queue row its first run wrote');
+
+-- the link of A is a change C shares a key with: the next run with any change decides C again
+INSERT INTO public.module_ct_migrations (id, driver_id, driver_name, scout_id, hire_date) VALUES
+    (930004, 'rs-d7', 'WALTER HUAMAN RIOS', 1, '2024-05-13');
+CREATE TEMP TABLE t_run4 AS SELECT canon.run_identity('2024-05-01', '2024-05-31') AS result;
+SELECT is((SELECT (result -> 'rechecked')::text || ' ' || (result -> 'sources' -> 'module_ct_migrations' ->> 'processed') FROM t_run4), '1 2',
+          'after A''s link only C (its name) is decided again beside the new record, B still not');
+
+SELECT * FROM finish();
+ROLLBACK;
