@@ -3,7 +3,8 @@
 -- not RESOLVED / IGNORED, already decided (not new or changed in this run) and carries a key a change could
 -- reach (phone, licence / DNI, plate, car, driver id: the records every changed run used to re-decide).
 -- It is decided again when one of its blocking keys (canon.identity_record_keys) was touched after the
--- last run that checked its lead date (a run whose details carry a number in "rechecked"):
+-- last run that checked its lead date (a run whose details carry a number in "rechecked" and the same
+-- p_inputs: weights, settings and code, canon.run_identity):
 --   * new and changed lead records and drivers of this run (their keys now, and before: stages 1 and 2
 --     leave the old keys in canon.identity_work_touch), and every record of their persons;
 --   * every record of a person that gained a link (a run's own links included: they were written after
@@ -13,7 +14,7 @@
 -- A record whose lead date no such run checked is always decided again. Returns the number of records.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
-CREATE OR REPLACE FUNCTION canon.identity_scope_recheck(p_run_id bigint, p_date_from date, p_date_to date)
+CREATE OR REPLACE FUNCTION canon.identity_scope_recheck(p_run_id bigint, p_date_from date, p_date_to date, p_inputs text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -36,6 +37,7 @@ BEGIN
         FROM ops.run_log AS r
         WHERE r.job = 'run_identity' AND r.status = 'succeeded'
           AND pg_catalog.jsonb_typeof(r.details -> 'rechecked') = 'number'
+          AND r.details ->> 'decision_inputs' = p_inputs
     ),
     open AS MATERIALIZED (
         SELECT k.source_table, k.source_pk, k.lead_date, u.run_id AS decided
@@ -181,4 +183,4 @@ BEGIN
     RETURN v_total;
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_scope_recheck(bigint, date, date) IS 'canon.identity_scope_recheck(p_run_id bigint, p_date_from date, p_date_to date) -> integer: the OPEN records to decide again into canon.identity_work_recheck (stage of canon.run_identity)';
+COMMENT ON FUNCTION canon.identity_scope_recheck(bigint, date, date, text) IS 'canon.identity_scope_recheck(p_run_id bigint, p_date_from date, p_date_to date, p_inputs text) -> integer: the OPEN records to decide again into canon.identity_work_recheck (stage of canon.run_identity)';

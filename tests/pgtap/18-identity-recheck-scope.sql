@@ -3,13 +3,13 @@
 -- keys of the records decided again; a record sharing nothing keeps its queue row untouched.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(11);
+SELECT plan(12);
 
 -- shape
-SELECT has_function('canon', 'identity_scope_recheck', ARRAY['bigint', 'date', 'date'],
-                    'canon.identity_scope_recheck(bigint, date, date) exists');
-SELECT ok(NOT has_function_privilege('lead_attribution_writer', 'canon.identity_scope_recheck(bigint, date, date)', 'EXECUTE')
-          AND NOT has_function_privilege('lead_attribution_job', 'canon.identity_scope_recheck(bigint, date, date)', 'EXECUTE'),
+SELECT has_function('canon', 'identity_scope_recheck', ARRAY['bigint', 'date', 'date', 'text'],
+                    'canon.identity_scope_recheck(bigint, date, date, text) exists');
+SELECT ok(NOT has_function_privilege('lead_attribution_writer', 'canon.identity_scope_recheck(bigint, date, date, text)', 'EXECUTE')
+          AND NOT has_function_privilege('lead_attribution_job', 'canon.identity_scope_recheck(bigint, date, date, text)', 'EXECUTE'),
           'the stage is not granted to the job and writer roles');
 SELECT is(canon.identity_record_keys('987000111', ARRAY['L:Q1', 'N:1'], 'ABC123', ARRAY['ROSA', 'MAMANI', 'CCAHUANA'],
                                      'ROSA', ARRAY['MAMANI', 'CCAHUANA'], 'TOYOTA YARIS', ARRAY['B1'], 'd-1'),
@@ -56,6 +56,14 @@ INSERT INTO public.module_ct_migrations (id, driver_id, driver_name, scout_id, h
 CREATE TEMP TABLE t_run4 AS SELECT canon.run_identity('2024-05-01', '2024-05-31') AS result;
 SELECT is((SELECT (result -> 'rechecked')::text || ' ' || (result -> 'sources' -> 'module_ct_migrations' ->> 'processed') FROM t_run4), '1 2',
           'after A''s link only C (its name) is decided again beside the new record, B still not');
+
+-- another setting: the stored decisions were taken with other inputs, every OPEN record is decided again
+SELECT ops.set_setting('review_threshold', '0.6', 'test: decisions depend on it');
+INSERT INTO public.module_ct_migrations (id, driver_id, driver_name, scout_id, hire_date) VALUES
+    (930005, 'rs-d5', 'JORGE PAZ ROJAS', 1, '2024-05-14');
+CREATE TEMP TABLE t_run5 AS SELECT canon.run_identity('2024-05-01', '2024-05-31') AS result;
+SELECT is((SELECT result -> 'rechecked' FROM t_run5), '3'::jsonb,
+          'after a settings change every OPEN record (B, C, the record of the last run) is decided again');
 
 SELECT * FROM finish();
 ROLLBACK;
