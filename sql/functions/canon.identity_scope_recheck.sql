@@ -83,6 +83,16 @@ BEGIN
         RETURN v_total;
     END IF;
     SELECT r.started_at INTO v_since_at FROM ops.run_log AS r WHERE r.run_id = v_since;
+    -- the first run after a full resolve: that resolve's own links touch nearly every OPEN record, and
+    -- naming the keys of all its persons costs more than deciding every OPEN record again (which is exact)
+    IF (SELECT pg_catalog.count(*) FROM canon.identity_links AS l WHERE l.run_id >= v_since)
+       > 5 * (SELECT pg_catalog.count(*) FROM pg_temp.identity_open AS o) + 10000 THEN
+        INSERT INTO canon.identity_work_recheck (source_table, source_pk)
+        SELECT o.source_table, o.source_pk FROM pg_temp.identity_open AS o WHERE o.verified IS NOT NULL;
+        SELECT pg_catalog.count(*) INTO v_total FROM canon.identity_work_recheck AS r;
+        DROP TABLE pg_temp.identity_open;
+        RETURN v_total;
+    END IF;
 
     CREATE TEMP TABLE identity_open_key ON COMMIT DROP AS
     SELECT o.source_table, o.source_pk, x.key,
