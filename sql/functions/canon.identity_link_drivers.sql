@@ -14,25 +14,59 @@ DECLARE
     v_rows bigint := 0;
 BEGIN
     IF p_drivers_changed > 0 OR EXISTS (SELECT 1 FROM canon.identity_links AS l WHERE l.run_id = p_run_id) THEN
-        WITH loose AS (  -- the columns used below only: the whole row is ~460 bytes
-            SELECT d.driver_id, d.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name, d.name_given,
-                   d.surnames, d.two_surnames
+        WITH fresh AS MATERIALIZED (  -- the records linked in this run
+            SELECT k.phone, k.license, k.document, k.license_dni, k.plate, k.name_tokens
+            FROM canon.identity_links AS l
+            JOIN canon.lead_keys AS k ON k.source_table = l.source_table AND k.source_pk = l.source_pk
+            WHERE l.run_id = p_run_id AND l.source_table <> 'drivers'
+            UNION ALL
+            SELECT d.phone, d.license, d.document, d.license_dni, d.plate, d.name_tokens
+            FROM canon.identity_links AS l
+            JOIN canon.drivers_index AS d ON d.driver_id = l.source_pk
+            WHERE l.run_id = p_run_id AND l.source_table = 'drivers' AND d.removed_at IS NULL
+        ),
+        near AS (  -- drivers that may hit a record linked in this run (the hits below, by index)
+            SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.phone = f.phone
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.license = f.license
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.document = f.document
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.document = f.license_dni
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.license_dni = f.document
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.license_dni = f.license_dni
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d
+                  ON d.plate = f.plate AND d.name_tokens && f.name_tokens
+        ),
+        -- only drivers changed in this run or near a record linked in it can be linked now (see relevant
+        -- below): the others are not read (the columns used below only: the whole row is ~460 bytes)
+        loose AS MATERIALIZED (
+            SELECT d.driver_id, d.run_id, d.phone, d.id_keys, d.license, d.document, d.license_dni, d.plate,
+                   d.name_tokens, d.given_name, d.name_given, d.surnames, d.two_surnames
             FROM canon.drivers_index AS d
             WHERE d.removed_at IS NULL
+              AND (d.run_id = p_run_id OR d.driver_id IN (SELECT n.driver_id FROM near AS n))
               AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
                               WHERE l.source_table = 'drivers' AND l.source_pk = d.driver_id)
         ),
-        holders AS (
+        -- the persons' records sharing a phone, licence / DNI key or plate with one of those drivers (one
+        -- read of each index table, the keys looked up in hashes)
+        holders AS MATERIALIZED (
             SELECT l.person_key, l.run_id AS link_run, k.phone, k.id_keys, k.plate, k.name_tokens, k.given_name,
                    k.name_given, k.surnames, k.two_surnames
             FROM canon.lead_keys AS k
             JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+            WHERE k.phone IN (SELECT c.phone FROM loose AS c) OR k.plate IN (SELECT c.plate FROM loose AS c)
+               OR k.license IN (SELECT c.license FROM loose AS c)
+               OR k.document IN (SELECT c.document FROM loose AS c UNION ALL SELECT c.license_dni FROM loose AS c)
+               OR k.license_dni IN (SELECT c.document FROM loose AS c UNION ALL SELECT c.license_dni FROM loose AS c)
             UNION ALL
             SELECT l.person_key, l.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name, d.name_given,
                    d.surnames, d.two_surnames
             FROM canon.drivers_index AS d
             JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
             WHERE d.removed_at IS NULL
+              AND (d.phone IN (SELECT c.phone FROM loose AS c) OR d.plate IN (SELECT c.plate FROM loose AS c)
+                   OR d.license IN (SELECT c.license FROM loose AS c)
+                   OR d.document IN (SELECT c.document FROM loose AS c UNION ALL SELECT c.license_dni FROM loose AS c)
+                   OR d.license_dni IN (SELECT c.document FROM loose AS c UNION ALL SELECT c.license_dni FROM loose AS c))
         ),
         hits AS (
             SELECT c.driver_id, c.run_id AS driver_run, h.link_run, 'R1_PHONE_EXACT' AS match_rule, h.person_key,
