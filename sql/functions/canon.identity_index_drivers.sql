@@ -86,7 +86,7 @@ BEGIN
         FROM pg_temp.identity_driver_keys AS n
         JOIN canon.drivers_index AS d ON d.driver_id = n.driver_id
         CROSS JOIN LATERAL pg_catalog.unnest(canon.identity_record_keys(d.phone, d.id_keys, d.plate, d.name_tokens, d.name_given,
-                                                      d.surnames, d.car_key, d.name_blocks, d.driver_id)) AS x (key);
+                                                      d.surnames, d.car_key, d.name_blocks, d.driver_id, NULL, NULL)) AS x (key);
         WITH
         -- first names and cars repeat across rows: each distinct value is normalized once
         given AS MATERIALIZED (

@@ -31,6 +31,13 @@ BEGIN
            OR (p_recheck AND EXISTS (SELECT 1 FROM canon.identity_work_recheck AS r
                                      WHERE r.source_table = k.source_table AND r.source_pk = k.source_pk)));
     GET DIAGNOSTICS v_subjects = ROW_COUNT;
+    -- the OPEN records decided again: this run is the last that decided them (new and changed records
+    -- carry it as run_id already)
+    IF p_recheck THEN
+        UPDATE canon.lead_keys AS k SET decided_run = p_run_id
+        FROM canon.identity_work_recheck AS r
+        WHERE k.source_table = r.source_table AND k.source_pk = r.source_pk;
+    END IF;
 
     IF v_subjects = 0 THEN
         RETURN 0;

@@ -24,6 +24,7 @@ DECLARE
     v_since_at timestamptz;
     v_added integer;
     v_total integer;
+    v_days integer := ops.get_setting('name_block_days')::integer;
 BEGIN
     PERFORM 'PRAGMA:TABLE: identity_open (source_table text, source_pk text, verified numeric, verified_name numeric)';
     PERFORM 'PRAGMA:TABLE: identity_open_key (source_table text, source_pk text, key text, verified numeric)';
@@ -40,7 +41,8 @@ BEGIN
           AND r.details ->> 'decision_inputs' = p_inputs
     ),
     open AS MATERIALIZED (
-        SELECT k.source_table, k.source_pk, k.lead_date, u.run_id AS decided
+        SELECT k.source_table, k.source_pk, k.lead_date,
+               GREATEST(k.run_id, k.decided_run) AS decided  -- the run that last decided the record
         FROM canon.lead_keys AS k
         JOIN canon.identity_unmatched AS u ON u.source_table = k.source_table AND u.source_pk = k.source_pk
         WHERE k.lead_date BETWEEN p_date_from AND p_date_to AND u.status = 'OPEN'
@@ -100,7 +102,7 @@ BEGIN
     FROM pg_temp.identity_open AS o
     JOIN canon.lead_keys AS k ON k.source_table = o.source_table AND k.source_pk = o.source_pk
     CROSS JOIN LATERAL pg_catalog.unnest(canon.identity_record_keys(k.phone, k.id_keys, k.plate, k.name_tokens, k.name_given, k.surnames,
-                                                  k.car_key, k.name_blocks, k.driver_id)) AS x (key);
+                                                  k.car_key, k.name_blocks, k.driver_id, k.lead_date, v_days)) AS x (key);
     ANALYZE pg_temp.identity_open_key;
 
     -- what changed since the oldest check: persons (with the run of the change) and records of this run
@@ -162,7 +164,7 @@ BEGIN
         COALESCE(k.phone, d.phone), COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate),
         COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given), COALESCE(k.surnames, d.surnames),
         COALESCE(k.car_key, d.car_key), COALESCE(k.name_blocks, d.name_blocks),
-        CASE WHEN r.source_table = 'drivers' THEN r.source_pk ELSE k.driver_id END)) AS x (key)
+        CASE WHEN r.source_table = 'drivers' THEN r.source_pk ELSE k.driver_id END, k.lead_date, v_days)) AS x (key)
     WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL
     GROUP BY x.key;
     ANALYZE canon.identity_work_touch;
