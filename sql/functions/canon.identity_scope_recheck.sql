@@ -11,6 +11,7 @@
 --     its records were decided), was merged, split or lost a record (canon.identity_link_history);
 --   * then, closed over: the keys of every record decided again in this run (it may link, and a record
 --     sharing a key with it would see a new person).
+-- Car + name (R4) and driver id (DRIVER_DIRECT) keys meet drivers only: a lead record's never count.
 -- A record whose lead date no such run checked is always decided again. Returns the number of records.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
@@ -165,7 +166,9 @@ BEGIN
         COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given), COALESCE(k.surnames, d.surnames),
         COALESCE(k.car_key, d.car_key), COALESCE(k.name_blocks, d.name_blocks),
         CASE WHEN r.source_table = 'drivers' THEN r.source_pk ELSE k.driver_id END, k.lead_date, v_days)) AS x (key)
-    WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL
+    WHERE (k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL)
+      -- car + name and driver id meet drivers only (R4, DRIVER_DIRECT): a lead record's are no change
+      AND (r.source_table = 'drivers' OR (x.key NOT LIKE 'C:%' AND x.key NOT LIKE 'D:%'))
     GROUP BY x.key;
     ANALYZE canon.identity_work_touch;
 
@@ -183,7 +186,8 @@ BEGIN
         SELECT DISTINCT o.source_table, o.source_pk
         FROM (SELECT DISTINCT n.key
               FROM pg_temp.identity_open_key AS n
-              JOIN canon.identity_work_recheck AS r ON r.source_table = n.source_table AND r.source_pk = n.source_pk) AS k
+              JOIN canon.identity_work_recheck AS r ON r.source_table = n.source_table AND r.source_pk = n.source_pk
+              WHERE n.key NOT LIKE 'C:%' AND n.key NOT LIKE 'D:%') AS k  -- drivers' keys only (above)
         JOIN pg_temp.identity_open_key AS o ON o.key = k.key
         WHERE NOT EXISTS (SELECT 1 FROM canon.identity_work_recheck AS r
                           WHERE r.source_table = o.source_table AND r.source_pk = o.source_pk);
