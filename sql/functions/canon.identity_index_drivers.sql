@@ -79,6 +79,14 @@ BEGIN
               WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
               OFFSET 0) AS n;
 
+        -- the keys a changed driver had until now: OPEN records sharing them are decided again
+        -- (canon.identity_scope_recheck)
+        INSERT INTO canon.identity_work_touch (key, stamp)
+        SELECT DISTINCT x.key, p_run_id
+        FROM pg_temp.identity_driver_keys AS n
+        JOIN canon.drivers_index AS d ON d.driver_id = n.driver_id
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.identity_record_keys(d.phone, d.id_keys, d.plate, d.name_tokens, d.name_given,
+                                                      d.surnames, d.car_key, d.name_blocks, d.driver_id, NULL, NULL)) AS x (key);
         WITH
         -- first names and cars repeat across rows: each distinct value is normalized once
         given AS MATERIALIZED (

@@ -93,6 +93,16 @@ BEGIN
               WHERE k.row_hash IS DISTINCT FROM w.row_hash
               OFFSET 0) AS n;
 
+        -- the keys a changed record had until now: OPEN records sharing them are decided again
+        -- (canon.identity_scope_recheck)
+        INSERT INTO canon.identity_work_touch (key, stamp)
+        SELECT DISTINCT x.key, p_run_id
+        FROM pg_temp.identity_lead_keys AS n
+        JOIN canon.lead_keys AS k ON k.source_table = n.source_table AND k.source_pk = n.source_pk
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.identity_record_keys(k.phone, k.id_keys, k.plate, k.name_tokens, k.name_given,
+                                                      k.surnames, k.car_key, k.name_blocks, k.driver_id, k.lead_date,
+                                                      ops.get_setting('name_block_days')::integer)) AS x (key)
+        WHERE x.key NOT LIKE 'C:%' AND x.key NOT LIKE 'D:%';  -- they meet drivers only
         WITH
         -- first names and cars repeat across records: each distinct value is normalized once
         given AS MATERIALIZED (

@@ -15,25 +15,76 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_rows bigint := 0;
+    v_most boolean;
 BEGIN
+    -- most drivers changed (a first load): every unlinked driver is read, without looking for the near ones
+    SELECT p_drivers_changed > 0.2 * c.reltuples INTO v_most FROM pg_catalog.pg_class AS c
+    WHERE c.oid = 'canon.drivers_index'::regclass;
     IF p_drivers_changed > 0 OR EXISTS (SELECT 1 FROM canon.identity_links AS l WHERE l.run_id = p_run_id) THEN
-        WITH loose AS (  -- the columns used below only: the whole row is ~460 bytes
-            SELECT d.driver_id, d.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name, d.name_given,
-                   d.surnames, d.two_surnames
-            FROM canon.drivers_index AS d
+        WITH fresh AS MATERIALIZED (  -- the records linked in this run
+            SELECT k.phone, k.license, k.document, k.license_dni, k.plate, k.name_tokens
+            FROM canon.identity_links AS l
+            JOIN canon.lead_keys AS k ON k.source_table = l.source_table AND k.source_pk = l.source_pk
+            WHERE l.run_id = p_run_id AND l.source_table <> 'drivers'
+            UNION ALL
+            SELECT d.phone, d.license, d.document, d.license_dni, d.plate, d.name_tokens
+            FROM canon.identity_links AS l
+            JOIN canon.drivers_index AS d ON d.driver_id = l.source_pk
+            WHERE l.run_id = p_run_id AND l.source_table = 'drivers' AND d.removed_at IS NULL
+        ),
+        near AS (  -- drivers that may hit a record linked in this run (the hits below, by index)
+            SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.phone = f.phone
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.license = f.license
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.document = f.document
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.document = f.license_dni
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.license_dni = f.document
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d ON d.license_dni = f.license_dni
+            UNION SELECT d.driver_id FROM fresh AS f JOIN canon.drivers_index AS d
+                  ON d.plate = f.plate AND d.name_tokens && f.name_tokens
+        ),
+        -- only drivers changed in this run or near a record linked in it can be linked now (see relevant
+        -- below): the others are not read (the columns used below only: the whole row is ~460 bytes)
+        loose AS MATERIALIZED (
+            SELECT d.driver_id, d.run_id, d.phone, d.id_keys, d.license, d.document, d.license_dni, d.plate,
+                   d.name_tokens, d.given_name, d.name_given, d.surnames, d.two_surnames
+            FROM (SELECT d0.driver_id FROM canon.drivers_index AS d0 WHERE v_most OR d0.run_id = p_run_id
+                  UNION SELECT n.driver_id FROM near AS n WHERE NOT v_most) AS x
+            JOIN canon.drivers_index AS d ON d.driver_id = x.driver_id
             WHERE d.removed_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
                               WHERE l.source_table = 'drivers' AND l.source_pk = d.driver_id)
         ),
-        holders AS (
+        -- the persons' records sharing a phone, licence / DNI key or plate with one of those drivers: one
+        -- equi-join per key (hashed for many drivers, by index for a few)
+        near_leads AS (
+            SELECT k.source_table, k.source_pk FROM loose AS c JOIN canon.lead_keys AS k ON k.phone = c.phone
+            UNION SELECT k.source_table, k.source_pk FROM loose AS c JOIN canon.lead_keys AS k ON k.plate = c.plate
+            UNION SELECT k.source_table, k.source_pk FROM loose AS c JOIN canon.lead_keys AS k ON k.license = c.license
+            UNION SELECT k.source_table, k.source_pk FROM loose AS c JOIN canon.lead_keys AS k ON k.document = c.document
+            UNION SELECT k.source_table, k.source_pk FROM loose AS c JOIN canon.lead_keys AS k ON k.document = c.license_dni
+            UNION SELECT k.source_table, k.source_pk FROM loose AS c JOIN canon.lead_keys AS k ON k.license_dni = c.document
+            UNION SELECT k.source_table, k.source_pk FROM loose AS c JOIN canon.lead_keys AS k ON k.license_dni = c.license_dni
+        ),
+        near_drivers AS (
+            SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.phone = c.phone
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.plate = c.plate
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.license = c.license
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.document = c.document
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.document = c.license_dni
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.license_dni = c.document
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.license_dni = c.license_dni
+        ),
+        holders AS MATERIALIZED (
             SELECT l.person_key, l.run_id AS link_run, k.phone, k.id_keys, k.plate, k.name_tokens, k.given_name,
                    k.name_given, k.surnames, k.two_surnames
-            FROM canon.lead_keys AS k
+            FROM near_leads AS n
+            JOIN canon.lead_keys AS k ON k.source_table = n.source_table AND k.source_pk = n.source_pk
             JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
             UNION ALL
             SELECT l.person_key, l.run_id, d.phone, d.id_keys, d.plate, d.name_tokens, d.given_name, d.name_given,
                    d.surnames, d.two_surnames
-            FROM canon.drivers_index AS d
+            FROM near_drivers AS n
+            JOIN canon.drivers_index AS d ON d.driver_id = n.driver_id
             JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
             WHERE d.removed_at IS NULL
         ),

@@ -107,13 +107,18 @@ BEGIN
     WITH skeys AS (
         SELECT x.node_id, x.key, x.bucket FROM pg_temp.identity_name_key AS x
     ),
-    ckeys AS MATERIALIZED (  -- the lead records of existing persons in the subjects' date range
-        SELECT DISTINCT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens,
-               k.name_given || ' ' || sn.surname AS key, (k.lead_date - DATE '2000-01-01') / p_days AS bucket
-        FROM canon.lead_keys AS k
-        JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
-        CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname)
-        WHERE k.lead_date BETWEEN v_from AND v_to AND k.name_given IS NOT NULL
+    ckeys AS MATERIALIZED (  -- the lead records of existing persons in the subjects' blocks (key, bucket)
+        SELECT DISTINCT c.* FROM (
+            SELECT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens, k.surnames,
+                   k.name_given || ' ' || sn.surname AS key, (k.lead_date - DATE '2000-01-01') / p_days AS bucket
+            FROM canon.lead_keys AS k
+            JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+            CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname)
+            WHERE k.lead_date BETWEEN v_from AND v_to
+              -- the given names of the subjects' keys, typo variants included (a key is 'GIVEN SURNAME')
+              AND k.name_given IN (SELECT pg_catalog.split_part(x.key, ' ', 1) FROM pg_temp.identity_name_key AS x)
+            OFFSET 0) AS c  -- kept apart: the join below hashes on (key, bucket) once they are computed
+        JOIN (SELECT DISTINCT s.key, s.bucket FROM skeys AS s) AS sb ON sb.key = c.key AND sb.bucket = c.bucket
     ),
     blocks AS (
         SELECT c.key, c.bucket, pg_catalog.count(DISTINCT c.name_tokens) <= p_max_block AS kept,
@@ -128,6 +133,25 @@ BEGIN
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = s.node_id
         WHERE abs(c.lead_date - n.lead_date) <= p_days
           AND (c.source_table, c.source_pk) IS DISTINCT FROM (n.source_table, n.source_pk)
+          -- only a strong name level counts (below): a pair whose names cannot reach one is not compared.
+          -- A superset of compare_levels' SAME_FULL_NAME and GIVEN_BOTH_SURNAMES: the same three or more
+          -- tokens, or one side's two or more surnames each among the other's tokens exactly or as a token
+          -- one letter longer or shorter sharing its first or last letter (compare_levels' pre-test)
+          AND ((n.name_tokens = c.name_tokens AND pg_catalog.cardinality(n.name_tokens) >= 3)
+               OR (pg_catalog.cardinality(n.surnames) >= 2
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.surnames) AS x (token)
+                                   WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.name_tokens) AS y (token)
+                                                     WHERE y.token = x.token
+                                                        OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
+                                                            AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
+                                                                 OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1))))))
+               OR (pg_catalog.cardinality(c.surnames) >= 2
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.surnames) AS x (token)
+                                   WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.name_tokens) AS y (token)
+                                                     WHERE y.token = x.token
+                                                        OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
+                                                            AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
+                                                                 OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1)))))))
     )
     SELECT h.node_id, h.source_table, h.source_pk, h.person_key FROM hits AS h;
     ANALYZE pg_temp.identity_name_hit;
@@ -168,13 +192,14 @@ BEGIN
     WITH skeys AS (
         SELECT x.node_id, x.key, x.bucket FROM pg_temp.identity_name_key AS x
     ),
-    blocks AS (
+    blocks AS (  -- the subjects' blocks only (the given names of their keys)
         SELECT k.name_given || ' ' || sn.surname AS key, (k.lead_date - DATE '2000-01-01') / p_days AS bucket,
                pg_catalog.count(*) AS records
         FROM canon.lead_keys AS k
         JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
         CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname)
-        WHERE k.lead_date BETWEEN v_from AND v_to AND k.name_given IS NOT NULL
+        WHERE k.lead_date BETWEEN v_from AND v_to
+          AND k.name_given IN (SELECT pg_catalog.split_part(x.key, ' ', 1) FROM pg_temp.identity_name_key AS x)
         GROUP BY 1, 2
         HAVING pg_catalog.count(DISTINCT k.name_tokens) > p_max_block
     )
@@ -249,17 +274,20 @@ BEGIN
       AND u.status = 'OPEN';
 
     -- the queue: ranked candidates (person and source keys, probabilities; never an identifier)
+    -- (aggregated once per record: a sub-select per record scanned the whole table each time)
     INSERT INTO canon.identity_unmatched AS u (source_table, source_pk, reason_code, details, candidates, run_id)
     SELECT d.source_table, d.source_pk, d.decision,
-           pg_catalog.jsonb_build_object('rule', 'NAME+DATE', 'probability', d.probability),
-           (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                       'person_key', c.person_key, 'probability', c.probability, 'rules', pg_catalog.jsonb_build_array('NAME+DATE'),
-                       'matched', pg_catalog.jsonb_build_object('source_table', c.other_table, 'source_pk', c.other_pk))
-                   ORDER BY c.rn)
-            FROM pg_temp.identity_name_decision AS c
-            WHERE c.node_id = d.node_id AND c.rn <= 5),
-           p_run_id
+           pg_catalog.jsonb_build_object('rule', 'NAME+DATE', 'probability', d.probability), c.candidates, p_run_id
     FROM pg_temp.identity_name_decision AS d
+    JOIN (SELECT c0.node_id,
+                 pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                     'person_key', c0.person_key, 'probability', c0.probability, 'rules', pg_catalog.jsonb_build_array('NAME+DATE'),
+                     'matched', pg_catalog.jsonb_build_object('source_table', c0.other_table, 'source_pk', c0.other_pk))
+                 ORDER BY c0.rn) AS candidates
+          FROM pg_temp.identity_name_decision AS c0
+          WHERE c0.rn <= 5 AND c0.node_id IN (SELECT d0.node_id FROM pg_temp.identity_name_decision AS d0
+                                              WHERE d0.decision IN ('NEEDS_REVIEW', 'MULTIPLE_CANDIDATES'))
+          GROUP BY c0.node_id) AS c ON c.node_id = d.node_id
     WHERE d.decision IN ('NEEDS_REVIEW', 'MULTIPLE_CANDIDATES')
     ON CONFLICT (source_table, source_pk) DO UPDATE
     SET reason_code = EXCLUDED.reason_code, details = EXCLUDED.details, candidates = EXCLUDED.candidates,

@@ -1,7 +1,7 @@
 -- Stage 3 of canon.run_identity: the records to decide, into canon.identity_work_subject: unlinked, not
 -- RESOLVED/IGNORED, and new or changed since last decided (rows written by stage 2 of this run carry
 -- decided_hash = row_hash already: run_id says so), or still OPEN while something they could match
--- changed (p_recheck). Then the shared-phone guard: a phone behind more than p_max_group distinct persons
+-- changed (p_recheck: the OPEN records canon.identity_scope_recheck chose). Then the shared-phone guard: a phone behind more than p_max_group distinct persons
 -- is not an identifier (phone_usable). Returns the number of records to decide.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
@@ -28,9 +28,16 @@ BEGIN
                       WHERE u.source_table = k.source_table AND u.source_pk = k.source_pk
                         AND u.status <> 'OPEN')
       AND (k.decided_hash IS DISTINCT FROM k.row_hash OR k.run_id = p_run_id
-           OR (p_recheck AND (k.phone IS NOT NULL OR pg_catalog.cardinality(k.id_keys) > 0
-                              OR k.plate IS NOT NULL OR k.car_key IS NOT NULL OR k.driver_id IS NOT NULL)));
+           OR (p_recheck AND EXISTS (SELECT 1 FROM canon.identity_work_recheck AS r
+                                     WHERE r.source_table = k.source_table AND r.source_pk = k.source_pk)));
     GET DIAGNOSTICS v_subjects = ROW_COUNT;
+    -- the OPEN records decided again: this run is the last that decided them (new and changed records
+    -- carry it as run_id already)
+    IF p_recheck THEN
+        UPDATE canon.lead_keys AS k SET decided_run = p_run_id
+        FROM canon.identity_work_recheck AS r
+        WHERE k.source_table = r.source_table AND k.source_pk = r.source_pk;
+    END IF;
 
     IF v_subjects = 0 THEN
         RETURN 0;

@@ -37,6 +37,8 @@ DECLARE
     v_scan jsonb;
     v_keys_changed bigint;
     v_recheck boolean;
+    v_rechecked integer;
+    v_inputs text;
     v_subjects integer;
     v_pairs bigint;
     v_iterations integer := 0;
@@ -75,6 +77,11 @@ BEGIN
     v_high_threshold := ops.get_setting('high_confidence_threshold')::numeric;
     v_ambiguity := ops.get_setting('ambiguity_margin')::numeric;
     v_weights := canon.match_weight_map();  -- the weights in use, read once (docs/identity.md)
+    -- what every decision depends on beside the data: a run whose inputs differ checked nothing for this one
+    SELECT pg_catalog.md5(v_weights::text || pg_catalog.string_agg(st.key || '=' || st.value, ';' ORDER BY st.key)
+                          || ops.code_digest())
+    INTO v_inputs
+    FROM ops.settings AS st;
 
     SELECT pg_catalog.max(r.started_at) INTO v_last_run
     FROM ops.run_log AS r WHERE r.job = 'run_identity' AND r.status = 'succeeded';
@@ -82,7 +89,8 @@ BEGIN
     RETURNING run_id INTO v_run_id;
 
     TRUNCATE canon.identity_work_subject, canon.identity_work_pair, canon.identity_work_entity,
-             canon.identity_work_edge, canon.identity_work_node, canon.identity_work_lead;
+             canon.identity_work_edge, canon.identity_work_node, canon.identity_work_lead,
+             canon.identity_work_touch, canon.identity_work_recheck;
 
     -- the stages, one function each (docs/identity.md); each leaves its result in the work tables
     v_drivers := canon.identity_index_drivers(v_run_id, v_target);
@@ -107,6 +115,12 @@ BEGIN
                    WHERE v_last_run IS NULL OR l.linked_at >= v_last_run)
         OR EXISTS (SELECT 1 FROM canon.person_merges AS m
                    WHERE v_last_run IS NULL OR m.merged_at >= v_last_run);
+    -- only the OPEN records sharing a blocking key with what changed (docs/identity.md, "Speed")
+    IF v_recheck THEN
+        v_rechecked := canon.identity_scope_recheck(v_run_id, p_date_from, p_date_to, v_inputs);
+        v_timings := v_timings || pg_catalog.jsonb_build_object('scope', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
+        v_mark := pg_catalog.clock_timestamp();
+    END IF;
     v_subjects := canon.identity_pick_subjects(v_run_id, p_date_from, p_date_to, v_recheck, v_threshold, v_max_group);
     RAISE NOTICE 'run_identity % (% s): % records to decide', v_run_id,
         pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_subjects;
@@ -190,16 +204,17 @@ BEGIN
         'sources', v_sources, 'rules', v_rules, 'unmatched_by_reason', v_reasons,
         'drivers', pg_catalog.jsonb_build_object('indexed', v_drivers_indexed, 'changed', v_drivers_changed,
                                                  'removed', v_drivers_removed, 'linked', v_drivers_linked),
-        'clustering_iterations', v_iterations, 'name_date', v_names, 'stage_seconds', v_timings);
+        'rechecked', v_rechecked, 'decision_inputs', v_inputs, 'clustering_iterations', v_iterations, 'name_date', v_names, 'stage_seconds', v_timings);
 
     UPDATE ops.run_log
     SET status = 'succeeded', finished_at = pg_catalog.clock_timestamp(), details = v_result
     WHERE run_id = v_run_id;
 
     TRUNCATE canon.identity_work_subject, canon.identity_work_pair, canon.identity_work_entity,
-             canon.identity_work_edge, canon.identity_work_node, canon.identity_work_lead;
+             canon.identity_work_edge, canon.identity_work_node, canon.identity_work_lead,
+             canon.identity_work_touch, canon.identity_work_recheck;
     RAISE NOTICE 'run_identity % (% s): done %', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_result;
     RETURN v_result;
 END;
 $$;
-COMMENT ON FUNCTION canon.run_identity(date, date) IS 'canon.run_identity(p_date_from date, p_date_to date) -> jsonb {run_id, date_from, date_to, sources: {<source_table>: {scanned, processed, linked_existing, new_person, unmatched, unchanged}}, rules: {<match_rule>: links created}, unmatched_by_reason: {<reason_code>: n}, drivers: {indexed, changed, removed, linked}, clustering_iterations}: resolve the valid lead records of the inclusive range and the drivers to stable person_keys';
+COMMENT ON FUNCTION canon.run_identity(date, date) IS 'canon.run_identity(p_date_from date, p_date_to date) -> jsonb {run_id, date_from, date_to, sources: {<source_table>: {scanned, processed, linked_existing, new_person, unmatched, unchanged}}, rules: {<match_rule>: links created}, unmatched_by_reason: {<reason_code>: n}, drivers: {indexed, changed, removed, linked}, rechecked, decision_inputs, clustering_iterations, name_date, stage_seconds}: resolve the valid lead records of the inclusive range and the drivers to stable person_keys';
