@@ -175,19 +175,23 @@ BEGIN
                       COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames), NULL, NULL,
                       p_threshold)) IS NOT NULL
         ),
+        joining AS MATERIALIZED (  -- drivers joining a person that another driver joins in this pass too
+            SELECT j.driver_id, j.person
+            FROM (SELECT p.driver_id, CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END AS person,
+                         pg_catalog.count(*) OVER (PARTITION BY CASE WHEN p.strong = 1 THEN p.strong_person
+                                                                     ELSE p.fuzzy_person END) AS n
+                  FROM per_driver AS p
+                  WHERE p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1)) AS j
+            WHERE j.n > 1
+        ),
         clash AS (  -- drivers joining one person in this pass are compared with each other too
             SELECT DISTINCT a.driver_id
-            FROM (SELECT p.driver_id, CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END AS person
-                  FROM per_driver AS p
-                  WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
-                    AND NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = p.driver_id)) AS a
-            JOIN (SELECT p.driver_id, CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END AS person
-                  FROM per_driver AS p
-                  WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))) AS b
-              ON b.person = a.person AND b.driver_id <> a.driver_id
+            FROM joining AS a
+            JOIN joining AS b ON b.person = a.person AND b.driver_id <> a.driver_id
             JOIN canon.drivers_index AS da ON da.driver_id = a.driver_id
             JOIN canon.drivers_index AS db ON db.driver_id = b.driver_id
-            WHERE canon.pair_veto(canon.compare_levels(
+            WHERE NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = a.driver_id)
+              AND canon.pair_veto(canon.compare_levels(
                       da.phone, da.id_keys, da.plate, da.name_tokens, da.name_given, da.surnames, da.two_surnames, NULL,
                       NULL, db.phone, db.id_keys, db.plate, db.name_tokens, db.name_given, db.surnames, db.two_surnames,
                       NULL, NULL, p_threshold)) IS NOT NULL
