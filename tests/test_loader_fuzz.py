@@ -164,6 +164,17 @@ def test_random_loader_rows_never_stop_the_pipeline(fresh_db):
                                           AND r.reason_code = l.reject_reason) END
             GROUP BY 1, 2""").fetchall()
         assert unaccounted == []
+        # the health scan's lean view gives the keys of the lead view, row for row
+        assert conn.execute("""
+            SELECT count(*) FROM (
+                (SELECT source_table, source_pk, lead_date, reject_reason, row_version FROM observational.v_source_leads
+                 EXCEPT ALL
+                 SELECT source_table, source_pk, lead_date, reject_reason, row_version FROM observational.v_source_lead_keys)
+                UNION ALL
+                (SELECT source_table, source_pk, lead_date, reject_reason, row_version FROM observational.v_source_lead_keys
+                 EXCEPT ALL
+                 SELECT source_table, source_pk, lead_date, reject_reason, row_version FROM observational.v_source_leads)) AS d
+            """).fetchone()[0] == 0
         counts = dict(conn.execute("""
             SELECT reject_reason IS NULL, count(*) FROM observational.v_source_leads GROUP BY 1""").fetchall())
         assert counts[True] > 1000 and counts[False] > 300, counts  # the fuzz reaches both sides

@@ -43,7 +43,7 @@ AS $$
         -- lead sources otherwise (ops.health() by hand): the latest valid lead date alone, cheaper than
         -- the whole scan, which joins every row with the events
         SELECT l.source_table, pg_catalog.max(l.lead_date), l.source_table = 'module_ct_migrations'
-        FROM observational.v_source_leads AS l CROSS JOIN settings AS s
+        FROM observational.v_source_lead_keys AS l CROSS JOIN settings AS s
         WHERE NOT ops.health_lead_scan_prepared() AND l.reject_reason IS NULL AND l.lead_date <= s.today
         GROUP BY l.source_table
         UNION ALL

@@ -37,7 +37,7 @@ BEGIN
                pg_catalog.sum(pg_catalog.hashtextextended(
                    CASE WHEN v.reject_reason IS NULL THEN v.source_pk || '/' || v.row_version::text
                         ELSE v.source_pk END, 0)) AS sig
-        FROM observational.v_source_leads AS v
+        FROM observational.v_source_lead_keys AS v
         GROUP BY 1, 2, 3
     ),
     event_days AS (

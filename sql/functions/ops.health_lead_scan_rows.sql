@@ -1,4 +1,4 @@
--- The exact comparison behind ops.health_lead_scan(): raw lead rows (observational.v_source_leads)
+-- The exact comparison behind ops.health_lead_scan(): raw lead rows (observational.v_source_lead_keys)
 -- joined key by key with the events and rejects that answer them, counted per lead source and date:
 --   side 'source', day = lead_date: valid_rows, missing_valid (valid rows that are no event),
 --                                   missing_invalid (rows with a reject_reason that are no reject),
@@ -32,7 +32,7 @@ AS $$
     ),
     rows AS (  -- a source with no odd date and no odd invalid row is not read at all
         SELECT v.source_table, v.source_pk, v.lead_date, v.reject_reason IS NULL AS valid, v.row_version
-        FROM observational.v_source_leads AS v
+        FROM observational.v_source_lead_keys AS v
         WHERE (SELECT x.is_all FROM every AS x)
            OR v.source_table = ANY (p_tables || p_invalid_sources)
     ),
