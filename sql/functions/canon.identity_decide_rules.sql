@@ -66,18 +66,11 @@ BEGIN
         SELECT DISTINCT o.node_id, o.entity
         FROM open_persons AS o
         JOIN canon.identity_work_subject AS n ON n.node_id = o.node_id
-        JOIN canon.identity_links AS l ON l.person_key = o.entity::uuid
-        LEFT JOIN canon.lead_keys AS k
-               ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
-        LEFT JOIN canon.drivers_index AS d
-               ON l.source_table = 'drivers' AND d.driver_id = l.source_pk AND d.removed_at IS NULL
-        WHERE (k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL)
-          AND canon.pair_veto(canon.compare_levels(
+        JOIN canon.v_person_records AS r ON r.person_key = o.entity::uuid
+        WHERE canon.pair_veto(canon.compare_levels(
                   n.phone, n.id_keys, n.plate, n.name_tokens, n.name_given, n.surnames, n.two_surnames, n.lead_date,
-                  n.car_key, COALESCE(k.phone, d.phone), COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate),
-                  COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
-                  COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames),
-                  COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key), p_threshold)) IS NOT NULL
+                  n.car_key, r.phone, r.id_keys, r.plate, r.name_tokens, r.name_given, r.surnames, r.two_surnames,
+                  r.record_date, r.car_key, p_threshold)) IS NOT NULL
     )
     UPDATE pg_temp.identity_candidate AS c SET vetoed = true
     FROM vetoed AS v

@@ -160,19 +160,12 @@ BEGIN
             SELECT DISTINCT p.driver_id
             FROM per_driver AS p
             JOIN canon.drivers_index AS c ON c.driver_id = p.driver_id
-            JOIN canon.identity_links AS l
-              ON l.person_key = (CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END)::uuid
-            LEFT JOIN canon.lead_keys AS k
-                   ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
-            LEFT JOIN canon.drivers_index AS d
-                   ON l.source_table = 'drivers' AND d.driver_id = l.source_pk AND d.removed_at IS NULL
+            JOIN canon.v_person_records AS r
+              ON r.person_key = (CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END)::uuid
             WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
-              AND (k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL)
               AND canon.pair_veto(canon.compare_levels(
                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
-                      COALESCE(k.phone, d.phone), COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate),
-                      COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
-                      COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames), NULL, NULL,
+                      r.phone, r.id_keys, r.plate, r.name_tokens, r.name_given, r.surnames, r.two_surnames, NULL, NULL,
                       p_threshold)) IS NOT NULL
         ),
         joining AS MATERIALIZED (  -- drivers joining a person that another driver joins in this pass too

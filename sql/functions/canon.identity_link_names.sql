@@ -214,18 +214,11 @@ BEGIN
         SELECT DISTINCT c.node_id, c.person_key
         FROM (SELECT DISTINCT p.node_id, p.person_key FROM pg_temp.identity_name_pair AS p WHERE p.strong) AS c
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = c.node_id
-        JOIN canon.identity_links AS l ON l.person_key = c.person_key
-        LEFT JOIN canon.lead_keys AS k
-               ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
-        LEFT JOIN canon.drivers_index AS d
-               ON l.source_table = 'drivers' AND d.driver_id = l.source_pk AND d.removed_at IS NULL
-        WHERE (k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL)
-          AND canon.pair_veto(canon.compare_levels(
+        JOIN canon.v_person_records AS r ON r.person_key = c.person_key
+        WHERE canon.pair_veto(canon.compare_levels(
                   n.phone, n.id_keys, n.plate, n.name_tokens, n.name_given, n.surnames, n.two_surnames, n.lead_date,
-                  n.car_key, COALESCE(k.phone, d.phone), COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate),
-                  COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
-                  COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames),
-                  COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key), p_threshold)) IS NOT NULL
+                  n.car_key, r.phone, r.id_keys, r.plate, r.name_tokens, r.name_given, r.surnames, r.two_surnames,
+                  r.record_date, r.car_key, p_threshold)) IS NOT NULL
     ),
     per_person AS (
         SELECT p.node_id, p.source_table, p.source_pk, p.person_key,

@@ -1,0 +1,19 @@
+-- Every record linked to a person, lead record or driver row, in the one shape canon.compare_levels
+-- compares: the person-wide veto checks of the decision stages read a person's records through it
+-- (canon.identity_decide_rules, canon.identity_link_names, canon.identity_link_drivers). A removed driver
+-- row, or a link whose record is not indexed, has no row. record_date is the lead date or the hire date.
+CREATE VIEW canon.v_person_records AS
+SELECT l.person_key, l.source_table, l.source_pk,
+       COALESCE(k.phone, d.phone) AS phone, COALESCE(k.id_keys, d.id_keys) AS id_keys,
+       COALESCE(k.plate, d.plate) AS plate, COALESCE(k.name_tokens, d.name_tokens) AS name_tokens,
+       COALESCE(k.name_given, d.name_given) AS name_given, COALESCE(k.surnames, d.surnames) AS surnames,
+       COALESCE(k.two_surnames, d.two_surnames) AS two_surnames, COALESCE(k.lead_date, d.hire_date) AS record_date,
+       COALESCE(k.car_key, d.car_key) AS car_key
+FROM canon.identity_links AS l
+LEFT JOIN canon.lead_keys AS k
+       ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
+LEFT JOIN canon.drivers_index AS d
+       ON l.source_table = 'drivers' AND d.driver_id = l.source_pk AND d.removed_at IS NULL
+WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL;
+
+COMMENT ON VIEW canon.v_person_records IS 'canon.v_person_records: every record linked to a person (lead record or driver row) with the fields canon.compare_levels compares';
