@@ -100,6 +100,30 @@ BEGIN
     GROUP BY 1, 2, 3;
     ANALYZE pg_temp.identity_name_key;
 
+    -- the lead records of existing persons in the subjects' blocks (key, bucket), and the blocks: tables
+    -- of their own, analyzed, read by the candidate pairs and by the count of the pairs the cap left out
+    PERFORM 'PRAGMA:TABLE: identity_name_cand (source_table text, source_pk text, person_key uuid, lead_date date, name_tokens text[], surnames text[], key text, bucket integer)';
+    CREATE TEMP TABLE identity_name_cand ON COMMIT DROP AS
+    SELECT c.* FROM (
+        SELECT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens, k.surnames,
+               k.name_given || ' ' || sn.surname AS key, (k.lead_date - DATE '2000-01-01') / p_days AS bucket
+        FROM canon.lead_keys AS k
+        JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+        CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname)
+        WHERE k.lead_date BETWEEN v_from AND v_to
+          -- the given names of the subjects' keys, typo variants included (a key is 'GIVEN SURNAME')
+          AND k.name_given IN (SELECT pg_catalog.split_part(x.key, ' ', 1) FROM pg_temp.identity_name_key AS x)
+        OFFSET 0) AS c  -- kept apart: the join below hashes on (key, bucket) once they are computed
+    JOIN (SELECT DISTINCT x.key, x.bucket FROM pg_temp.identity_name_key AS x) AS sb
+      ON sb.key = c.key AND sb.bucket = c.bucket;
+    ANALYZE pg_temp.identity_name_cand;
+    PERFORM 'PRAGMA:TABLE: identity_name_block (key text, bucket integer, kept boolean, records bigint)';
+    CREATE TEMP TABLE identity_name_block ON COMMIT DROP AS
+    SELECT c.key, c.bucket, pg_catalog.count(DISTINCT c.name_tokens) <= p_max_block AS kept,
+           pg_catalog.count(*) AS records
+    FROM pg_temp.identity_name_cand AS c GROUP BY c.key, c.bucket;
+    ANALYZE pg_temp.identity_name_block;
+
     -- the candidate records: a table of its own, analyzed, so that the comparisons below are planned on
     -- its true size (estimated from the keys' join, it came out a few rows and was nested-looped)
     PERFORM 'PRAGMA:TABLE: identity_name_hit (node_id integer, source_table text, source_pk text, person_key uuid)';
@@ -107,29 +131,11 @@ BEGIN
     WITH skeys AS (
         SELECT x.node_id, x.key, x.bucket FROM pg_temp.identity_name_key AS x
     ),
-    ckeys AS MATERIALIZED (  -- the lead records of existing persons in the subjects' blocks (key, bucket)
-        SELECT DISTINCT c.* FROM (
-            SELECT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens, k.surnames,
-                   k.name_given || ' ' || sn.surname AS key, (k.lead_date - DATE '2000-01-01') / p_days AS bucket
-            FROM canon.lead_keys AS k
-            JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
-            CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname)
-            WHERE k.lead_date BETWEEN v_from AND v_to
-              -- the given names of the subjects' keys, typo variants included (a key is 'GIVEN SURNAME')
-              AND k.name_given IN (SELECT pg_catalog.split_part(x.key, ' ', 1) FROM pg_temp.identity_name_key AS x)
-            OFFSET 0) AS c  -- kept apart: the join below hashes on (key, bucket) once they are computed
-        JOIN (SELECT DISTINCT s.key, s.bucket FROM skeys AS s) AS sb ON sb.key = c.key AND sb.bucket = c.bucket
-    ),
-    blocks AS (
-        SELECT c.key, c.bucket, pg_catalog.count(DISTINCT c.name_tokens) <= p_max_block AS kept,
-               pg_catalog.count(*) AS records
-        FROM ckeys AS c GROUP BY c.key, c.bucket
-    ),
     hits AS (
         SELECT DISTINCT s.node_id, c.source_table, c.source_pk, c.person_key
         FROM skeys AS s
-        JOIN blocks AS b ON b.key = s.key AND b.bucket = s.bucket AND b.kept
-        JOIN ckeys AS c ON c.key = s.key AND c.bucket = s.bucket
+        JOIN pg_temp.identity_name_block AS b ON b.key = s.key AND b.bucket = s.bucket AND b.kept
+        JOIN pg_temp.identity_name_cand AS c ON c.key = s.key AND c.bucket = s.bucket
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = s.node_id
         WHERE abs(c.lead_date - n.lead_date) <= p_days
           AND (c.source_table, c.source_pk) IS DISTINCT FROM (n.source_table, n.source_pk)
@@ -189,23 +195,11 @@ BEGIN
     GET DIAGNOSTICS v_pairs = ROW_COUNT;
 
     -- the pairs the capped blocks left out
-    WITH skeys AS (
-        SELECT x.node_id, x.key, x.bucket FROM pg_temp.identity_name_key AS x
-    ),
-    blocks AS (  -- the subjects' blocks only (the given names of their keys)
-        SELECT k.name_given || ' ' || sn.surname AS key, (k.lead_date - DATE '2000-01-01') / p_days AS bucket,
-               pg_catalog.count(*) AS records
-        FROM canon.lead_keys AS k
-        JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
-        CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname)
-        WHERE k.lead_date BETWEEN v_from AND v_to
-          AND k.name_given IN (SELECT pg_catalog.split_part(x.key, ' ', 1) FROM pg_temp.identity_name_key AS x)
-        GROUP BY 1, 2
-        HAVING pg_catalog.count(DISTINCT k.name_tokens) > p_max_block
-    )
     SELECT COALESCE(pg_catalog.sum(b.records), 0), pg_catalog.count(DISTINCT (b.key, b.bucket))
     INTO v_left_out, v_blocks_out
-    FROM skeys AS s JOIN blocks AS b ON b.key = s.key AND b.bucket = s.bucket;
+    FROM pg_temp.identity_name_key AS s
+    JOIN pg_temp.identity_name_block AS b ON b.key = s.key AND b.bucket = s.bucket
+    WHERE NOT b.kept;
 
     -- persons ranked per record: the best strong pair; a vetoed pair removes the person
     PERFORM 'PRAGMA:TABLE: identity_name_decision (node_id integer, source_table text, source_pk text, person_key uuid, best bigint, second bigint, probability numeric, other_table text, other_pk text, rn bigint, decision text)';
@@ -297,6 +291,8 @@ BEGIN
     DROP TABLE pg_temp.identity_name_pair;
     DROP TABLE pg_temp.identity_name_key;
     DROP TABLE pg_temp.identity_name_hit;
+    DROP TABLE pg_temp.identity_name_block;
+    DROP TABLE pg_temp.identity_name_cand;
     DROP TABLE pg_temp.identity_name_subject;
     RETURN pg_catalog.jsonb_build_object('subjects', v_subjects, 'pairs', v_pairs, 'pairs_left_out', v_left_out,
                                          'blocks_left_out', v_blocks_out, 'linked', v_linked,
