@@ -21,6 +21,11 @@ BEGIN
     SELECT p_drivers_changed > 0.2 * c.reltuples INTO v_most FROM pg_catalog.pg_class AS c
     WHERE c.oid = 'canon.drivers_index'::regclass;
     IF p_drivers_changed > 0 OR EXISTS (SELECT 1 FROM canon.identity_links AS l WHERE l.run_id = p_run_id) THEN
+        -- each unlinked driver's person and strongest pair, in an analyzed table of its own: as CTEs the
+        -- later joins were planned on a one-row estimate and compared every driver with every other
+        -- one (26 k x 26 k at scale 100, 121 s; docs/identity.md, "Speed")
+        PERFORM 'PRAGMA:TABLE: identity_driver_join (driver_id text, person uuid, levels text[], weight_milli bigint, matched jsonb)';
+        CREATE TEMP TABLE identity_driver_join ON COMMIT DROP AS
         WITH fresh AS MATERIALIZED (  -- the records linked in this run
             SELECT k.phone, k.license, k.document, k.license_dni, k.plate, k.name_tokens
             FROM canon.identity_links AS l
@@ -150,31 +155,31 @@ BEGIN
             GROUP BY r.driver_id
         ),
         best AS (  -- the strongest compared pair with the person joined: the link's rule and probability
-            SELECT DISTINCT ON (r.driver_id) r.driver_id, r.levels, canon.levels_weight(r.levels, p_weights) AS weight_milli
+            SELECT DISTINCT ON (r.driver_id) r.driver_id, r.levels, canon.levels_weight(r.levels, p_weights) AS weight_milli,
+                   r.person_key AS person, p.matched
             FROM relevant AS r
             JOIN per_driver AS p ON p.driver_id = r.driver_id
             WHERE r.person_key::text = CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END
+              AND (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
             ORDER BY r.driver_id, canon.levels_weight(r.levels, p_weights) DESC, r.key_kind, r.key_value
-        ),
-        vetoed AS (  -- a veto against any record of the person the driver would join (not only the hit)
-            SELECT DISTINCT p.driver_id
-            FROM per_driver AS p
-            JOIN canon.drivers_index AS c ON c.driver_id = p.driver_id
-            JOIN canon.v_person_records AS r
-              ON r.person_key = (CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END)::uuid
-            WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
-              AND canon.pair_veto(canon.compare_levels(
+        )
+        SELECT b.driver_id, b.person, b.levels, b.weight_milli, b.matched FROM best AS b;
+        ANALYZE pg_temp.identity_driver_join;
+
+        WITH vetoed AS (  -- a veto against any record of the person the driver would join (not only the hit)
+            SELECT DISTINCT j.driver_id
+            FROM pg_temp.identity_driver_join AS j
+            JOIN canon.drivers_index AS c ON c.driver_id = j.driver_id
+            JOIN canon.v_person_records AS r ON r.person_key = j.person
+            WHERE canon.pair_veto(canon.compare_levels(
                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
                       r.phone, r.id_keys, r.plate, r.name_tokens, r.name_given, r.surnames, r.two_surnames, NULL, NULL,
                       p_threshold)) IS NOT NULL
         ),
         joining AS MATERIALIZED (  -- drivers joining a person that another driver joins in this pass too
             SELECT j.driver_id, j.person
-            FROM (SELECT p.driver_id, CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END AS person,
-                         pg_catalog.count(*) OVER (PARTITION BY CASE WHEN p.strong = 1 THEN p.strong_person
-                                                                     ELSE p.fuzzy_person END) AS n
-                  FROM per_driver AS p
-                  WHERE p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1)) AS j
+            FROM (SELECT j0.driver_id, j0.person, pg_catalog.count(*) OVER (PARTITION BY j0.person) AS n
+                  FROM pg_temp.identity_driver_join AS j0) AS j
             WHERE j.n > 1
         ),
         clash AS (  -- drivers joining one person in this pass are compared with each other too
@@ -192,23 +197,21 @@ BEGIN
         INSERT INTO canon.identity_links
             (person_key, source_table, source_pk, match_rule, match_score, match_probability, confidence_level,
              evidence, run_id)
-        SELECT CASE WHEN p.strong = 1 THEN p.strong_person ELSE p.fuzzy_person END::uuid,
-               'drivers', p.driver_id, canon.match_rule_of(b.levels),
-               pg_catalog.round(canon.match_probability(b.weight_milli, (p_weights ->> 'prior')::bigint) * 100, 2),
-               canon.match_probability(b.weight_milli, (p_weights ->> 'prior')::bigint),
-               canon.confidence_of(canon.match_probability(b.weight_milli, (p_weights ->> 'prior')::bigint), p_link, p_high),
-               pg_catalog.jsonb_build_object('rule', canon.match_rule_of(b.levels),
-                                             'probability', canon.match_probability(b.weight_milli, (p_weights ->> 'prior')::bigint),
-                                             'levels', pg_catalog.array_to_json(b.levels),
-                                             'matched', p.matched, 'driver_pass', true),
+        SELECT j.person, 'drivers', j.driver_id, canon.match_rule_of(j.levels),
+               pg_catalog.round(canon.match_probability(j.weight_milli, (p_weights ->> 'prior')::bigint) * 100, 2),
+               canon.match_probability(j.weight_milli, (p_weights ->> 'prior')::bigint),
+               canon.confidence_of(canon.match_probability(j.weight_milli, (p_weights ->> 'prior')::bigint), p_link, p_high),
+               pg_catalog.jsonb_build_object('rule', canon.match_rule_of(j.levels),
+                                             'probability', canon.match_probability(j.weight_milli, (p_weights ->> 'prior')::bigint),
+                                             'levels', pg_catalog.array_to_json(j.levels),
+                                             'matched', j.matched, 'driver_pass', true),
                p_run_id
-        FROM per_driver AS p
-        JOIN best AS b ON b.driver_id = p.driver_id
-        WHERE (p.strong = 1 OR (p.strong = 0 AND p.fuzzy = 1))
-          AND NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = p.driver_id)
-          AND NOT EXISTS (SELECT 1 FROM clash AS c WHERE c.driver_id = p.driver_id)
+        FROM pg_temp.identity_driver_join AS j
+        WHERE NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = j.driver_id)
+          AND NOT EXISTS (SELECT 1 FROM clash AS c WHERE c.driver_id = j.driver_id)
         ON CONFLICT (source_table, source_pk) DO NOTHING;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
+        DROP TABLE pg_temp.identity_driver_join;
     END IF;
     RETURN v_rows;
 END;
