@@ -163,6 +163,10 @@ BEGIN
         v_names := v_names || pg_catalog.jsonb_build_object('founded', v_founded);
         v_timings := v_timings || pg_catalog.jsonb_build_object('name_date', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
     END IF;
+    -- the persons per phone of the phones this run touched, for the shared_phones health check
+    v_mark := pg_catalog.clock_timestamp();
+    PERFORM canon.refresh_phone_groups();
+    v_timings := v_timings || pg_catalog.jsonb_build_object('phone_groups', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
     RAISE NOTICE 'run_identity % (% s): % drivers linked', v_run_id,
         pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_drivers_linked;
 

@@ -1,7 +1,8 @@
 -- Check shared_phones: phones (the normalized keys identity keeps in canon.lead_keys and
 -- canon.drivers_index, so no raw row is re-read or re-normalized) shared by more persons than
--- max_phone_group_size. Identity already ignores them; the check says how much of the
--- lead flow they touch (a scout typing his own phone, a family): WARN when lead records carrying one
+-- max_phone_group_size, read from the persons per phone identity keeps (canon.phone_groups_current():
+-- no full grouping of the keys on every snapshot). Identity already ignores them; the check says how
+-- much of the lead flow they touch (a scout typing his own phone, a family): WARN when lead records carrying one
 -- exceed health_shared_phone_pct % of leads, CRIT at 2x. Phones are shown masked to their last 3 digits.
 CREATE OR REPLACE FUNCTION ops.health_check_shared_phones()
 RETURNS TABLE ("check" text, subject text, status text, observed text, threshold text, detail text,
@@ -13,29 +14,9 @@ AS $$
         SELECT ops.get_setting('max_phone_group_size')::integer AS max_group,
                ops.get_setting('health_shared_phone_pct')::numeric AS pct
     ),
-    records AS (
-        SELECT k.phone, k.source_table, k.source_pk, true AS is_lead
-        FROM canon.lead_keys AS k
-        UNION ALL
-        SELECT d.phone, 'drivers', d.driver_id, false
-        FROM canon.drivers_index AS d
-        WHERE d.removed_at IS NULL
-    ),
-    -- a phone on at most max_group records cannot have more persons: only the others meet the links
-    candidates AS (
-        SELECT r.phone
-        FROM records AS r CROSS JOIN settings AS s
-        WHERE r.phone IS NOT NULL
-        GROUP BY r.phone, s.max_group
-        HAVING pg_catalog.count(*) > s.max_group
-    ),
+    -- persons per phone as identity keeps them (canon.phone_groups, anything changed since counted live)
     phones AS (
-        SELECT r.phone, pg_catalog.count(DISTINCT k.person_key) AS persons,
-               pg_catalog.count(*) FILTER (WHERE r.is_lead) AS lead_records
-        FROM records AS r
-        JOIN candidates AS c ON c.phone = r.phone
-        LEFT JOIN canon.identity_links AS k ON k.source_table = r.source_table AND k.source_pk = r.source_pk
-        GROUP BY r.phone
+        SELECT g.phone, g.persons, g.lead_records FROM canon.phone_groups_current() AS g
     ),
     shared AS (
         SELECT pg_catalog.count(*) AS phones, COALESCE(pg_catalog.sum(p.lead_records), 0) AS lead_records,
@@ -46,7 +27,7 @@ AS $$
               FROM phones AS p CROSS JOIN settings AS s WHERE p.persons > s.max_group) AS p
     ),
     leads AS (
-        SELECT pg_catalog.count(*) AS n FROM records AS r WHERE r.is_lead
+        SELECT pg_catalog.count(*) AS n FROM canon.lead_keys AS k
     )
     SELECT 'shared_phones', 'phone',
            ops.health_status(100.0 * x.lead_records / GREATEST(l.n, 1), s.pct, 2 * s.pct, true),

@@ -97,6 +97,15 @@ BEGIN
                 END;
                 v_scanned := true;
             END IF;
+            IF v_check.check_function = 'shared_phones' THEN
+                -- fold what changed since identity last counted persons per phone (an operator's merge or
+                -- split); should it fail, the check counts the pending phones live
+                BEGIN
+                    PERFORM canon.refresh_phone_groups();
+                EXCEPTION WHEN OTHERS THEN
+                    RAISE NOTICE 'record_health: the persons-per-phone refresh failed (%), the check counts live', SQLSTATE;
+                END;
+            END IF;
             SELECT r.check_rows, r.failed INTO v_rows, v_failed FROM ops.health_check_rows(v_check.check_function) AS r;
             v_computed := v_computed + 1;
             IF v_check.reusable AND v_check_key IS NOT NULL THEN

@@ -1,0 +1,101 @@
+-- Statement triggers on canon.lead_keys, canon.drivers_index and canon.identity_links: note in
+-- canon.phone_groups_pending what may change the persons behind a phone, for
+-- canon.refresh_phone_groups() (docs/operations.md, shared_phones). Keys: the phones of inserted and
+-- deleted rows, and both phones of a row whose phone changed (or, for a driver, whose removal did).
+-- Links: the records linked, unlinked or moved to another person (their phone is read at refresh).
+-- A statement of more than 100,000 rows (a first load, a re-index) or a TRUNCATE notes "count every
+-- phone" instead: one full count is cheaper than that many phone-by-phone counts.
+-- SECURITY DEFINER: the pending table is written whichever role changes identity (the owner's stages,
+-- operator functions), and no role is granted to write it.
+CREATE OR REPLACE FUNCTION canon.note_phone_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = off
+AS $$
+DECLARE
+    v_rows bigint;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk) VALUES (NULL, NULL, NULL);
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        SELECT pg_catalog.count(*) INTO v_rows FROM old_rows;
+    ELSE
+        SELECT pg_catalog.count(*) INTO v_rows FROM new_rows;
+    END IF;
+    IF v_rows = 0 THEN
+        RETURN NULL;
+    ELSIF v_rows > 100000 THEN
+        INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk) VALUES (NULL, NULL, NULL);
+        RETURN NULL;
+    END IF;
+
+    IF TG_TABLE_NAME = 'identity_links' THEN
+        -- (each transition table is named only in the branch of the event that has it)
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO canon.phone_groups_pending (source_table, source_pk)
+            SELECT n.source_table, n.source_pk FROM new_rows AS n;
+        ELSIF TG_OP = 'DELETE' THEN
+            INSERT INTO canon.phone_groups_pending (source_table, source_pk)
+            SELECT o.source_table, o.source_pk FROM old_rows AS o;
+        ELSE
+            INSERT INTO canon.phone_groups_pending (source_table, source_pk)
+            SELECT o.source_table, o.source_pk
+            FROM old_rows AS o
+            JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
+            WHERE n.person_key IS DISTINCT FROM o.person_key;
+        END IF;
+    ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO canon.phone_groups_pending (phone)
+        SELECT DISTINCT n.phone FROM new_rows AS n WHERE n.phone IS NOT NULL;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO canon.phone_groups_pending (phone)
+        SELECT DISTINCT o.phone FROM old_rows AS o WHERE o.phone IS NOT NULL;
+    ELSIF TG_TABLE_NAME = 'lead_keys' THEN
+        INSERT INTO canon.phone_groups_pending (phone)
+        SELECT DISTINCT x.phone
+        FROM old_rows AS o
+        JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
+        CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
+        WHERE n.phone IS DISTINCT FROM o.phone AND x.phone IS NOT NULL;
+    ELSE  -- drivers_index
+        INSERT INTO canon.phone_groups_pending (phone)
+        SELECT DISTINCT x.phone
+        FROM old_rows AS o
+        JOIN new_rows AS n ON n.driver_id = o.driver_id
+        CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
+        WHERE (n.phone IS DISTINCT FROM o.phone OR (n.removed_at IS NULL) <> (o.removed_at IS NULL))
+          AND x.phone IS NOT NULL;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION canon.note_phone_change() IS 'canon.note_phone_change() -> trigger: notes in canon.phone_groups_pending the phones and records whose persons-per-phone count may have changed';
+
+CREATE OR REPLACE TRIGGER lead_keys_phone_insert AFTER INSERT ON canon.lead_keys
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER lead_keys_phone_update AFTER UPDATE ON canon.lead_keys
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER lead_keys_phone_delete AFTER DELETE ON canon.lead_keys
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER lead_keys_phone_truncate AFTER TRUNCATE ON canon.lead_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER drivers_index_phone_insert AFTER INSERT ON canon.drivers_index
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER drivers_index_phone_update AFTER UPDATE ON canon.drivers_index
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER drivers_index_phone_delete AFTER DELETE ON canon.drivers_index
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER drivers_index_phone_truncate AFTER TRUNCATE ON canon.drivers_index
+    FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER identity_links_phone_insert AFTER INSERT ON canon.identity_links
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER identity_links_phone_update AFTER UPDATE ON canon.identity_links
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER identity_links_phone_delete AFTER DELETE ON canon.identity_links
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+CREATE OR REPLACE TRIGGER identity_links_phone_truncate AFTER TRUNCATE ON canon.identity_links
+    FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
