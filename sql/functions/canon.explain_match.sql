@@ -88,12 +88,12 @@ BEGIN
     RETURN QUERY SELECT 'total'::text, NULL::text, NULL::text,
                         pg_catalog.round((v_prior + v_best.total_milli) / 1000.0, 3), 'prior + weights, in bits'::text;
     RETURN QUERY SELECT 'probability'::text, NULL::text, NULL::text,
-                        pg_catalog.round(1 / (1 + pg_catalog.power(2::numeric, -(v_prior + v_best.total_milli) / 1000.0)), 6),
+                        canon.match_probability(v_best.total_milli, v_prior),
                         CASE WHEN v_best.person_key IS NULL THEN 'no candidate person' END;
     RETURN QUERY SELECT 'veto'::text, NULL::text, v_best.veto, NULL::numeric,
                         CASE WHEN v_best.veto IS NULL THEN 'none' ELSE 'a vetoed pair never links automatically' END;
     RETURN QUERY SELECT 'runner_up'::text, NULL::text, NULL::text,
-                        pg_catalog.round(1 / (1 + pg_catalog.power(2::numeric, -(v_prior + v_second.total_milli) / 1000.0)), 6),
+                        canon.match_probability(v_second.total_milli, v_prior),
                         CASE WHEN v_second.person_key IS NULL THEN 'no other candidate person'
                              ELSE pg_catalog.format('person %s (via %s/%s)%s', v_second.person_key, v_second.source_table,
                                                     v_second.source_pk, ', veto ' || v_second.veto) END;
