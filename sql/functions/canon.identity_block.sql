@@ -151,7 +151,10 @@ BEGIN
            canon.pair_veto(x.levels)
     FROM hits AS x;
 
-    -- R4: same car brand+model and similar name, target park drivers, blocked on name keys
+    -- R4: same car brand+model and similar name, target park drivers, blocked on name keys. The pairs
+    -- written above decide which records still need it: their statistics first, or the anti-join below
+    -- is planned from a former run's and may turn into a loop over every driver per record
+    ANALYZE canon.identity_work_pair;
     WITH todo AS (
         SELECT s.node_id, s.car_key, s.name_tokens, b.key
         FROM canon.identity_work_subject AS s

@@ -20,6 +20,7 @@ BEGIN
            CASE WHEN e.entity NOT LIKE 'D:%' THEN e.entity::uuid END,
            CASE WHEN e.entity LIKE 'D:%' THEN pg_catalog.substr(e.entity, 3) END
     FROM (SELECT DISTINCT s.entity FROM canon.identity_work_subject AS s WHERE s.outcome = 'LINK') AS e;
+    ANALYZE canon.identity_work_entity;  -- joined below: a former run's statistics may describe a few rows
 
     INSERT INTO canon.identity_work_edge (node_a, node_b, match_rule, weight_milli)
     SELECT s.node_id, e.node_id, s.match_rule, s.weight_milli

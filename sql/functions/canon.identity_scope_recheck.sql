@@ -179,6 +179,7 @@ BEGIN
     JOIN canon.identity_work_touch AS t ON t.key = o.key
     WHERE t.stamp > o.verified;
     SELECT pg_catalog.count(*) INTO v_added FROM canon.identity_work_recheck AS r;
+    ANALYZE canon.identity_work_recheck;  -- joined in the loop and by the next stage (a former run's statistics)
 
     -- closed over the keys of the records decided again (each pass adds the records one key further)
     WHILE v_added > 0 LOOP
@@ -192,6 +193,9 @@ BEGIN
         WHERE NOT EXISTS (SELECT 1 FROM canon.identity_work_recheck AS r
                           WHERE r.source_table = o.source_table AND r.source_pk = o.source_pk);
         GET DIAGNOSTICS v_added = ROW_COUNT;
+        IF v_added > 0 THEN
+            ANALYZE canon.identity_work_recheck;
+        END IF;
     END LOOP;
     SELECT pg_catalog.count(*) INTO v_total FROM canon.identity_work_recheck AS r;
     DROP TABLE pg_temp.identity_open_key;
