@@ -42,7 +42,9 @@ ALTER DEFAULT PRIVILEGES FOR ROLE lead_attribution_owner REVOKE EXECUTE ON ROUTI
 -- functions that check and log (definers with a pinned search_path, below): settings (ops.set_setting), payment rules
 -- (ops.add_payment_rule, ops.close_payment_rule), the run log (ops.start_run, ops.finish_run,
 -- ops.log_run_progress, ops.abandon_dead_runs, ops.purge_run_log) and health snapshots
--- (ops.record_health); their histories are read-only to everyone.
+-- (ops.record_health); their histories are read-only to everyone. The persons per phone and their
+-- pending notes are written only by identity's triggers and canon.refresh_phone_groups (definers): a
+-- note deleted by hand would leave its phone's count stale (docs/operations.md, shared_phones).
 GRANT USAGE ON SCHEMA canon, observational, ops TO lead_attribution_job, lead_attribution_writer;
 GRANT SELECT ON ALL TABLES IN SCHEMA canon, observational, ops TO lead_attribution_job, lead_attribution_writer;
 -- (grants only add what is missing and revokes only remove what is there: a second migrate leaves the
@@ -55,7 +57,8 @@ BEGIN
         SELECT c.oid::regclass AS name,
                c.oid IN (SELECT pg_catalog.to_regclass(t) FROM pg_catalog.unnest(ARRAY[
                    'ops.settings', 'ops.settings_history', 'ops.payment_rules', 'ops.payment_rules_history',
-                   'ops.run_log', 'ops.health_history', 'ops.health_check_cache']) AS t) AS protected
+                   'ops.run_log', 'ops.health_history', 'ops.health_check_cache',
+                   'canon.phone_groups', 'canon.phone_groups_pending']) AS t) AS protected
         FROM pg_catalog.pg_class AS c
         WHERE c.relnamespace IN ('canon'::regnamespace, 'observational'::regnamespace, 'ops'::regnamespace)
           AND c.relkind IN ('r', 'p')

@@ -25,10 +25,11 @@ SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc AS p
                 'every package routine is owned by lead_attribution_owner (the job owns no monitoring function)');
 SELECT is_empty($$SELECT r, t, priv FROM unnest(ARRAY['lead_attribution_job', 'lead_attribution_writer', 'lead_attribution_reader']) AS r,
                          unnest(ARRAY['ops.settings', 'ops.settings_history', 'ops.payment_rules', 'ops.payment_rules_history',
-                                      'ops.run_log', 'ops.health_history', 'ops.health_check_cache']) AS t,
+                                      'ops.run_log', 'ops.health_history', 'ops.health_check_cache',
+                                      'canon.phone_groups', 'canon.phone_groups_pending']) AS t,
                          unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS priv
                   WHERE has_table_privilege(r, t, priv)$$,
-                'no package role writes settings, payment rules, their histories, the run log or health history');
+                'no package role writes settings, payment rules, their histories, the run log, health history or the persons per phone and their pending notes');
 SELECT is_empty($$SELECT r, c.oid::regclass, priv FROM unnest(ARRAY['lead_attribution_job', 'lead_attribution_writer', 'lead_attribution_reader']) AS r,
                          pg_class AS c, unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) AS priv
                   WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
