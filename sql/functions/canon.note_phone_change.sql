@@ -3,8 +3,8 @@
 -- canon.refresh_phone_groups() (docs/operations.md, shared_phones). Keys: the phones of inserted and
 -- deleted rows, and both phones of a row whose phone changed (or, for a driver, whose removal did).
 -- Links: the records linked, unlinked or moved to another person (their phone is read at refresh).
--- A statement of more than 100,000 rows (a first load, a re-index) or a TRUNCATE notes "count every
--- phone" instead: one full count is cheaper than that many phone-by-phone counts.
+-- More than 100,000 such notes from one statement (a first load, a re-index) or a TRUNCATE note
+-- "count every phone" instead: one full count is cheaper than that many phone-by-phone counts.
 -- SECURITY DEFINER: the pending table is written whichever role changes identity (the owner's stages,
 -- operator functions), and no role is granted to write it.
 CREATE OR REPLACE FUNCTION canon.note_phone_change()
@@ -21,20 +21,20 @@ BEGIN
         INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk) VALUES (NULL, NULL, NULL);
         RETURN NULL;
     END IF;
-    IF TG_OP = 'DELETE' THEN
-        SELECT pg_catalog.count(*) INTO v_rows FROM old_rows;
-    ELSE
+    -- inserted and deleted rows each change a count; of updated rows only those whose phone, person or
+    -- removal changed, found first (a large UPDATE of other columns notes nothing)
+    IF TG_OP = 'INSERT' THEN
         SELECT pg_catalog.count(*) INTO v_rows FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT pg_catalog.count(*) INTO v_rows FROM old_rows;
     END IF;
-    IF v_rows = 0 THEN
-        RETURN NULL;
-    ELSIF v_rows > 100000 THEN
+    IF TG_OP <> 'UPDATE' AND v_rows > 100000 THEN
         INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk) VALUES (NULL, NULL, NULL);
         RETURN NULL;
     END IF;
 
+    -- (each transition table is named only in the branch of the event that has it)
     IF TG_TABLE_NAME = 'identity_links' THEN
-        -- (each transition table is named only in the branch of the event that has it)
         IF TG_OP = 'INSERT' THEN
             INSERT INTO canon.phone_groups_pending (source_table, source_pk)
             SELECT n.source_table, n.source_pk FROM new_rows AS n;
@@ -42,11 +42,17 @@ BEGIN
             INSERT INTO canon.phone_groups_pending (source_table, source_pk)
             SELECT o.source_table, o.source_pk FROM old_rows AS o;
         ELSE
-            INSERT INTO canon.phone_groups_pending (source_table, source_pk)
-            SELECT o.source_table, o.source_pk
-            FROM old_rows AS o
-            JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
-            WHERE n.person_key IS DISTINCT FROM o.person_key;
+            WITH changed AS MATERIALIZED (
+                SELECT NULL::text AS phone, o.source_table, o.source_pk
+                FROM old_rows AS o
+                JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
+                WHERE n.person_key IS DISTINCT FROM o.person_key
+            ),
+            counted AS (SELECT pg_catalog.count(*) AS n FROM changed)
+            INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk)
+            SELECT NULL, NULL, NULL FROM counted AS k WHERE k.n > 100000
+            UNION ALL
+            SELECT c.phone, c.source_table, c.source_pk FROM changed AS c, counted AS k WHERE k.n <= 100000;
         END IF;
     ELSIF TG_OP = 'INSERT' THEN
         INSERT INTO canon.phone_groups_pending (phone)
@@ -55,20 +61,32 @@ BEGIN
         INSERT INTO canon.phone_groups_pending (phone)
         SELECT DISTINCT o.phone FROM old_rows AS o WHERE o.phone IS NOT NULL;
     ELSIF TG_TABLE_NAME = 'lead_keys' THEN
-        INSERT INTO canon.phone_groups_pending (phone)
-        SELECT DISTINCT x.phone
-        FROM old_rows AS o
-        JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
-        CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
-        WHERE n.phone IS DISTINCT FROM o.phone AND x.phone IS NOT NULL;
+        WITH changed AS MATERIALIZED (
+            SELECT DISTINCT x.phone, NULL::text AS source_table, NULL::text AS source_pk
+            FROM old_rows AS o
+            JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
+            CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
+            WHERE n.phone IS DISTINCT FROM o.phone AND x.phone IS NOT NULL
+        ),
+        counted AS (SELECT pg_catalog.count(*) AS n FROM changed)
+        INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk)
+        SELECT NULL, NULL, NULL FROM counted AS k WHERE k.n > 100000
+        UNION ALL
+        SELECT c.phone, c.source_table, c.source_pk FROM changed AS c, counted AS k WHERE k.n <= 100000;
     ELSE  -- drivers_index
-        INSERT INTO canon.phone_groups_pending (phone)
-        SELECT DISTINCT x.phone
-        FROM old_rows AS o
-        JOIN new_rows AS n ON n.driver_id = o.driver_id
-        CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
-        WHERE (n.phone IS DISTINCT FROM o.phone OR (n.removed_at IS NULL) <> (o.removed_at IS NULL))
-          AND x.phone IS NOT NULL;
+        WITH changed AS MATERIALIZED (
+            SELECT DISTINCT x.phone, NULL::text AS source_table, NULL::text AS source_pk
+            FROM old_rows AS o
+            JOIN new_rows AS n ON n.driver_id = o.driver_id
+            CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
+            WHERE (n.phone IS DISTINCT FROM o.phone OR (n.removed_at IS NULL) <> (o.removed_at IS NULL))
+              AND x.phone IS NOT NULL
+        ),
+        counted AS (SELECT pg_catalog.count(*) AS n FROM changed)
+        INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk)
+        SELECT NULL, NULL, NULL FROM counted AS k WHERE k.n > 100000
+        UNION ALL
+        SELECT c.phone, c.source_table, c.source_pk FROM changed AS c, counted AS k WHERE k.n <= 100000;
     END IF;
     RETURN NULL;
 END;

@@ -1,7 +1,7 @@
 -- Fold canon.phone_groups_pending into canon.phone_groups: the pending notes are taken (those committed
 -- by then; later ones wait for the next refresh), the phones they name counted again, their rows
 -- replaced; a "count every phone" note recounts every phone. One refresh at a time (a transaction
--- advisory lock), so an older count never overwrites a newer one. Called at the end of
+-- advisory lock, not waited for), so an older count never overwrites a newer one. Called at the end of
 -- canon.run_identity and before each health snapshot (ops.record_health). Returns the number of phones
 -- counted again (NULL after a full count). docs/operations.md, shared_phones.
 -- SECURITY DEFINER: the health snapshot runs as the job role, which is not granted to write canon.
@@ -15,7 +15,11 @@ AS $$
 DECLARE
     v_phones text[];
 BEGIN
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('canon.refresh_phone_groups'));
+    -- one refresh at a time; another one in progress (identity's, held until its run commits) is left
+    -- to finish: the notes stay pending and readers count their phones live meanwhile
+    IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('canon.refresh_phone_groups')) THEN
+        RETURN 0;
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM canon.phone_groups_pending) THEN
         RETURN 0;
     END IF;
