@@ -155,7 +155,10 @@ BEGIN
     -- written above decide which records still need it: their statistics first, or the anti-join below
     -- is planned from a former run's and may turn into a loop over every driver per record
     ANALYZE canon.identity_work_pair;
-    WITH todo AS (
+    -- Both sides are expanded to (car, name block) rows before the join, so that it is one hash join on
+    -- both columns: left to the planner, it joined on the car alone and matched the blocks of each pair
+    -- after (7.1 M pairs for 986 records of a 1 % run at scale 100, 20 s)
+    WITH todo AS MATERIALIZED (
         SELECT s.node_id, s.car_key, s.name_tokens, b.key
         FROM canon.identity_work_subject AS s
         CROSS JOIN LATERAL pg_catalog.unnest(s.name_blocks) AS b (key)
@@ -163,12 +166,13 @@ BEGIN
           AND NOT EXISTS (SELECT 1 FROM canon.identity_work_pair AS p
                           WHERE p.node_id = s.node_id AND p.dropped IS NULL AND p.match_rule <> 'WEAK')
     ),
-    holders AS (
+    holders AS MATERIALIZED (  -- the drivers of the cars the records carry
         SELECT d.driver_id, l.person_key, d.car_key, d.name_tokens, b.key
         FROM canon.drivers_index AS d
         CROSS JOIN LATERAL pg_catalog.unnest(d.name_blocks) AS b (key)
         LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
         WHERE d.removed_at IS NULL AND d.park_id = p_target AND d.car_key IS NOT NULL
+          AND d.car_key IN (SELECT t.car_key FROM todo AS t)
     ),
     hits AS (
         SELECT DISTINCT t.node_id, h.driver_id, h.person_key, t.car_key,
