@@ -12,10 +12,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     -- raw text over 100 characters is no identifier (NULL): translate() below costs its length squared
-    v_raw text := CASE WHEN pg_catalog.length(p_raw) <= 100 THEN p_raw END;
-    v_upper text := pg_catalog.upper(v_raw);
-    v_license text := pg_catalog.translate(v_upper, pg_catalog.translate(v_upper, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ''), '');
-    v_digits text := pg_catalog.translate(v_license, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '');
+    v_upper text := pg_catalog.upper(CASE WHEN pg_catalog.length(p_raw) <= 100 THEN p_raw END);
+    -- digits first: translate() scans its list for every character, and a licence is mostly digits
+    v_license text := pg_catalog.translate(v_upper, pg_catalog.translate(v_upper, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', ''), '');
+    v_digits text := pg_catalog.translate(v_license, pg_catalog.translate(v_license, '0123456789', ''), '');
 BEGIN
     -- over 20 characters it is no licence (Peruvian ones have 9), and an index entry must stay bounded
     IF v_digits = '' OR pg_catalog.length(v_license) > 20 OR pg_catalog.translate(v_digits, pg_catalog.left(v_digits, 1), '') = ''

@@ -11,9 +11,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     -- raw text over 100 characters is no identifier (NULL): translate() below costs its length squared
-    v_raw text := CASE WHEN pg_catalog.length(p_raw) <= 100 THEN p_raw END;
-    v_upper text := pg_catalog.upper(v_raw);
-    v_plate text := pg_catalog.translate(v_upper, pg_catalog.translate(v_upper, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ''), '');
+    v_upper text := pg_catalog.upper(CASE WHEN pg_catalog.length(p_raw) <= 100 THEN p_raw END);
+    -- digits first: translate() scans its list for every character, and digits are found in 10 steps
+    v_plate text := pg_catalog.translate(v_upper, pg_catalog.translate(v_upper, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', ''), '');
 BEGIN
     -- over 12 characters it is no plate (Peruvian ones have 6), and an index entry must stay bounded
     RETURN CASE WHEN pg_catalog.length(v_plate) <= 12

@@ -5,46 +5,51 @@
 -- without last_name) passes p_surnames NULL: the first token is the given name, the last two tokens
 -- are the surnames when three or more tokens, the last one when two; only four or more tokens carry
 -- two surnames (three may be given name, middle name, surname). Tokens are those of
--- canon.normalize_name without the stopwords DE, DEL, LA, LAS, LOS, EL, Y, E, in their written order.
--- PL/pgSQL without SQL statements inside: it runs once per record when the record is normalized.
+-- canon.normalize_name without the stopwords DE, DEL, LA, LAS, LOS, EL, Y, E, in their written order
+-- (a free-text given name passed in p_given is its first token, stopword or not).
+-- PL/pgSQL without SQL statements inside: it runs once per record when the record is normalized. Each
+-- field is split with canon.normalize_name's own expression, at most once (a nested call would cost a
+-- function call and a search_path switch); array_remove drops the stopwords without a loop.
 CREATE OR REPLACE FUNCTION canon.parse_name(p_full text, p_given text, p_surnames text,
                                             OUT given_name text, OUT surnames text[], OUT two_surnames boolean)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_tokens text[] := '{}'::text[];
-    v_given text[] := '{}'::text[];
-    v_token text;
+    -- every token of the given-name field (NULL when the field is NULL)
+    v_given text[] := pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(
+        pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_given, 200))),
+        '[^A-Z]+', ' ', 'g')), ' ');
+    v_tokens text[];
     v_n integer;
 BEGIN
     surnames := '{}'::text[];
     two_surnames := false;
-    IF NULLIF(pg_catalog.btrim(p_surnames), '') IS NOT NULL THEN
-        FOREACH v_token IN ARRAY COALESCE(pg_catalog.string_to_array(canon.normalize_name(p_surnames), ' '), '{}'::text[]) LOOP
-            CONTINUE WHEN v_token = ANY ('{DE,DEL,LA,LAS,LOS,EL,Y,E}'::text[]);
-            v_tokens := v_tokens || v_token;
-        END LOOP;
-        FOREACH v_token IN ARRAY COALESCE(pg_catalog.string_to_array(canon.normalize_name(p_given), ' '), '{}'::text[]) LOOP
-            CONTINUE WHEN v_token = ANY ('{DE,DEL,LA,LAS,LOS,EL,Y,E}'::text[]);
-            v_given := v_given || v_token;
-        END LOOP;
+    IF pg_catalog.btrim(p_surnames) <> '' THEN
+        v_tokens := pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
+                    pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
+                        pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(
+                            pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_surnames, 200))),
+                            '[^A-Z]+', ' ', 'g')), ' '),
+                    'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E');
         v_n := pg_catalog.cardinality(v_tokens);
         IF v_n > 0 THEN
             surnames := v_tokens[GREATEST(v_n - 1, 1):v_n];
             two_surnames := v_n >= 2;
-            given_name := v_given[1];
+            given_name := (pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
+                           pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
+                               v_given, 'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E'))[1];
             RETURN;
         END IF;
     END IF;
-    v_tokens := '{}'::text[];
-    FOREACH v_token IN ARRAY COALESCE(pg_catalog.string_to_array(canon.normalize_name(p_full), ' '), '{}'::text[]) LOOP
-        CONTINUE WHEN v_token = ANY ('{DE,DEL,LA,LAS,LOS,EL,Y,E}'::text[]);
-        v_tokens := v_tokens || v_token;
-    END LOOP;
+    v_tokens := pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
+                pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
+                    pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(
+                        pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_full, 200))),
+                        '[^A-Z]+', ' ', 'g')), ' '),
+                'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E');
     v_n := pg_catalog.cardinality(v_tokens);
-    given_name := COALESCE(canon.normalize_name(p_given), v_tokens[1]);
-    given_name := pg_catalog.split_part(given_name, ' ', 1);
+    given_name := COALESCE(v_given[1], v_tokens[1]);
     IF v_n >= 3 THEN
         -- three tokens may be a given name, a middle name and one surname: two surnames are read, but
         -- the record does not "carry two surnames" (no contradiction can rest on that reading)

@@ -1,6 +1,6 @@
 -- Normalizers (docs/rules.md §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
 BEGIN;
-SELECT plan(79);
+SELECT plan(86);
 
 -- shape
 SELECT has_function('canon', 'normalize_phone', ARRAY['text'], 'canon.normalize_phone(text) exists');
@@ -100,6 +100,18 @@ SELECT is(canon.name_tokens('María de la Cruz y del Pozo'), ARRAY['CRUZ', 'MARI
 SELECT is(canon.name_tokens('Perez PEREZ juan'), ARRAY['JUAN', 'PEREZ'], 'tokens: distinct');
 SELECT is(canon.name_tokens(''), '{}'::text[], 'tokens: empty name gives an empty array');
 SELECT is(canon.name_key('Pérez, Juan'), 'JUAN PEREZ', 'name key: sorted tokens, order of the raw name does not matter');
+SELECT is(canon.name_tokens('Aagaard Zapata' COLLATE "da-x-icu"), ARRAY['ZAPATA', 'AAGAARD'],
+          'tokens: sorted under the call''s collation even where it is not byte order (Danish AA after Z)');
+SELECT is(canon.name_block_keys(ARRAY['AB', 'ABA', 'C']), ARRAY['AB ABA', 'AB ABA C', 'AB C', 'ABA C'],
+          'block keys: the full key and each leave-one-out key, sorted');
+SELECT is(canon.name_block_keys(ARRAY['B', 'A', 'B']), ARRAY['A B', 'B A', 'B A B', 'B B'],
+          'block keys: unsorted tokens with a duplicate give sorted distinct keys');
+SELECT is(canon.parse_name('Juan Perez', 'de la Rosa', NULL), ROW('DE'::text, ARRAY['PEREZ'], false)::record,
+          'parse: a free-text record''s given-name field gives its first token, stopword or not');
+SELECT is(canon.parse_name('x', 'de la Rosa', 'del Pozo Quispe Mamani'), ROW('ROSA'::text, ARRAY['QUISPE', 'MAMANI'], true)::record,
+          'parse: a surname field gives its last two tokens and the given name skips stopwords');
+SELECT is(canon.parse_name('Ana de la Cruz Rios', 'María', 'de la'), ROW('MARIA'::text, ARRAY['CRUZ', 'RIOS'], false)::record,
+          'parse: a surname field of stopwords only falls back to the full name');
 SELECT is(canon.name_key('de la'), NULL, 'name key: stopwords only gives NULL');
 SELECT is(canon.name_similarity(canon.name_tokens('JUAN PEREZ'), canon.name_tokens('JUAN CARLOS PEREZ')), 0.6667,
           'similarity: JUAN PEREZ vs JUAN CARLOS PEREZ = 0.667 (docs/rules.md §2 example)');
@@ -125,6 +137,16 @@ UNION ALL
 SELECT unnest(ARRAY['', ' ', E'\n', E'\t9\n87654321', '999999999', '51999999999', '5198765432', '519876543210',
     '0000000', '1111111', '123456789012', '1234567890123', 'Q00000000', 'AAAAAA', '111111', 'A1', '1', 'ßtraße1',
     '١٢٣٤٥٦٧٨٩', '９８７６５４３２１', 'Ⅻ 12', 'ǆ1', repeat('9', 300)]);
+-- canon.name_tokens and canon.parse_name split names with canon.normalize_name's expression: same tokens
+SELECT is_empty($$
+    SELECT v FROM (SELECT v, array_remove(array_remove(array_remove(array_remove(array_remove(array_remove(array_remove(array_remove(
+                      COALESCE(string_to_array(canon.normalize_name(v), ' '), '{}'), 'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E') AS t
+                   FROM (SELECT v FROM normalizer_inputs UNION ALL SELECT v || ' de ' || v || ' Ñu ' || v FROM normalizer_inputs) AS i) AS p
+    WHERE canon.name_tokens(v) IS DISTINCT FROM ARRAY(SELECT DISTINCT x FROM unnest(t) AS x ORDER BY x)
+       OR (canon.parse_name(v, NULL, NULL)).surnames IS DISTINCT FROM
+          CASE WHEN cardinality(t) >= 3 THEN t[cardinality(t) - 1:cardinality(t)] WHEN cardinality(t) = 2 THEN t[2:2] ELSE '{}' END
+       OR (canon.parse_name(NULL, v, 'Rios')).given_name IS DISTINCT FROM t[1]$$,
+    'names: tokens and parsed names are those of canon.normalize_name on hostile input');
 SELECT is_empty($$
     SELECT v FROM (SELECT v, CASE WHEN length(d) = 11 AND d LIKE '51%' THEN substr(d, 3) ELSE d END AS d
                    FROM (SELECT v, regexp_replace(v, '[^0-9]', '', 'g') AS d FROM normalizer_inputs) AS r) AS p
