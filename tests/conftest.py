@@ -4,8 +4,11 @@ One cluster per pytest session (tools/pgcluster, name "pytest"), removed at the 
 "lead_attribution" (pg_cron's database) is migrated once; tests that need an empty or special database
 create their own with `fresh_db`.
 """
+import contextlib
 import os
 import subprocess
+import threading
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -92,3 +95,42 @@ def fresh_db(cluster_url):
 def conn(db_url):
     with psycopg.connect(db_url, autocommit=True) as c:
         yield c
+
+
+@contextlib.contextmanager
+def sample_database(cluster_url, prefix, scale=1):
+    """A new database on the session cluster with the package and generated sample data (module
+    fixtures); dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(cluster_url, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = with_db(cluster_url, name)
+        migrate(url)
+        load_sample(url, scale=scale)
+        yield url
+    finally:
+        with psycopg.connect(cluster_url, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def in_thread(conn, sql, errors):
+    """Run sql on conn in a started thread; a database error is appended to errors."""
+    def call():
+        try:
+            conn.execute(sql)
+        except psycopg.Error as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=call)
+    t.start()
+    return t
+
+
+def wait_until_blocked(admin, pid, what="the session"):
+    """Wait until backend pid waits for a lock; fail after 10 s."""
+    for _ in range(200):
+        if admin.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone() == ("Lock",):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} never waited for a lock")

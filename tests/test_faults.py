@@ -6,13 +6,11 @@ lock is free, and the next run loads everything - every table the pipeline write
 included, to an uninterrupted run on the same data.
 """
 import re
-import threading
-import time
 
 import psycopg
 import pytest
 
-from conftest import CLUSTER, ROOT, migrate, run
+from conftest import CLUSTER, ROOT, in_thread, migrate, run, wait_until_blocked
 from test_pipeline import PIPELINE_LOCK, seed_leads
 
 
@@ -79,14 +77,6 @@ def reference_digest(cluster_url):
     return expected
 
 
-def wait_until_blocked(admin, pid):
-    for _ in range(200):
-        if admin.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone() == ("Lock",):
-            return
-        time.sleep(0.05)
-    raise AssertionError("the pipeline never reached the blocked step")
-
-
 @pytest.mark.parametrize("fault", ["statement_timeout", "cancel", "terminate", "restart"])
 def test_fault_mid_run_leaves_no_partial_state(fresh_db, reference_digest, fault):
     url = fresh_db("fault")
@@ -104,16 +94,9 @@ def test_fault_mid_run_leaves_no_partial_state(fresh_db, reference_digest, fault
         if fault == "statement_timeout":
             victim.execute("SET statement_timeout = '1500ms'")
 
-        def call():
-            try:
-                victim.execute("CALL ops.run_pipeline()")
-            except psycopg.Error as exc:
-                errors.append(exc)
-
-        t = threading.Thread(target=call)
-        t.start()
+        t = in_thread(victim, "CALL ops.run_pipeline()", errors)
         with psycopg.connect(url, autocommit=True) as admin:
-            wait_until_blocked(admin, victim.info.backend_pid)
+            wait_until_blocked(admin, victim.info.backend_pid, "the pipeline")
             if fault == "cancel":
                 admin.execute("SELECT pg_cancel_backend(%s)", (victim.info.backend_pid,))
             elif fault == "terminate":

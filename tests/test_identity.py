@@ -3,7 +3,7 @@ stability of person_keys across runs and after new records. One scale-1 database
 import psycopg
 import pytest
 
-from conftest import ROOT, load_sample, migrate
+from conftest import ROOT
 
 RANGE = ("2020-01-01", "2026-01-08")
 
@@ -25,19 +25,11 @@ SELECT (SELECT count(*) FILTER (WHERE ok)::float / nullif(count(*), 0) FROM pred
 
 @pytest.fixture(scope="module")
 def sample_db(cluster_url):
-    import uuid
-    from conftest import with_db
-    name = f"ident_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(cluster_url, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = with_db(cluster_url, name)
-    migrate(url)
-    load_sample(url, scale=1)
-    with psycopg.connect(url, autocommit=True) as c:
-        first = c.execute("SELECT canon.run_identity(%s, %s)", RANGE).fetchone()[0]
-    yield url, first
-    with psycopg.connect(cluster_url, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    from conftest import sample_database
+    with sample_database(cluster_url, "ident") as url:
+        with psycopg.connect(url, autocommit=True) as c:
+            first = c.execute("SELECT canon.run_identity(%s, %s)", RANGE).fetchone()[0]
+        yield url, first
 
 
 def keys(conn):

@@ -3,14 +3,11 @@ several sessions and the package roles are involved: a full identity run leaves 
 a full count, an operator's split shows at once and is kept by the next snapshot, and a refresh running
 beside a transaction that changes identity loses none of its notes, whichever commits first.
 One scale-1 database for the module; each test adds its own phones or splits its own records."""
-import threading
-import time
-import uuid
 
 import psycopg
 import pytest
 
-from conftest import load_sample, migrate, with_db
+from conftest import in_thread, sample_database, wait_until_blocked
 
 RANGE = ("2020-01-01", "2026-01-08")
 KEPT = "SELECT phone, records, lead_records, persons FROM canon.phone_groups"
@@ -20,20 +17,13 @@ CURRENT = "SELECT phone, records, lead_records, persons FROM canon.phone_groups_
 
 @pytest.fixture(scope="module")
 def sample_url(cluster_url):
-    name = f"phones_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(cluster_url, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = with_db(cluster_url, name)
-    migrate(url)
-    load_sample(url, scale=1)
-    with psycopg.connect(url, autocommit=True) as c:
-        # a new install notes "count every phone" once (migration 0040): the first identity run counts
-        assert c.execute("SELECT phone, source_table, source_pk FROM canon.phone_groups_pending").fetchall() \
-            == [(None, None, None)]
-        c.execute("SELECT canon.run_identity(%s, %s)", RANGE)
-    yield url
-    with psycopg.connect(cluster_url, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with sample_database(cluster_url, "phones") as url:
+        with psycopg.connect(url, autocommit=True) as c:
+            # a new install notes "count every phone" once (migration 0040): the first identity run counts
+            assert c.execute("SELECT phone, source_table, source_pk FROM canon.phone_groups_pending").fetchall() \
+                == [(None, None, None)]
+            c.execute("SELECT canon.run_identity(%s, %s)", RANGE)
+        yield url
 
 
 def rows(conn, sql, *args):
@@ -187,22 +177,8 @@ def test_change_committed_in_the_middle_of_a_refresh_loses_no_note(sample_url):
         holder.execute("BEGIN")
         holder.execute("LOCK TABLE canon.phone_groups IN EXCLUSIVE MODE")
         errors = []
-
-        def refresh():
-            try:
-                b.execute("SELECT canon.refresh_phone_groups()")
-            except psycopg.Error as exc:
-                errors.append(exc)
-
-        t = threading.Thread(target=refresh)
-        t.start()
-        for _ in range(200):
-            if admin.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                             (b.info.backend_pid,)).fetchone() == ("Lock",):
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("the refresh never waited for canon.phone_groups")
+        t = in_thread(b, "SELECT canon.refresh_phone_groups()", errors)
+        wait_until_blocked(admin, b.info.backend_pid, "the refresh")
         # B's notes are taken (uncommitted): A's change and notes commit now
         add_shared_phone(a, "955990005")
         holder.execute("COMMIT")

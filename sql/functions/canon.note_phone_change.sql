@@ -33,6 +33,11 @@ BEGIN
         RETURN NULL;
     END IF;
 
+    -- the notes of an UPDATE are gathered first, then counted
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM 'PRAGMA:TABLE: phone_change (phone text, source_table text, source_pk text)';
+        CREATE TEMP TABLE IF NOT EXISTS phone_change (phone text, source_table text, source_pk text) ON COMMIT DROP;
+    END IF;
     -- (each transition table is named only in the branch of the event that has it)
     IF TG_TABLE_NAME = 'identity_links' THEN
         IF TG_OP = 'INSERT' THEN
@@ -42,17 +47,11 @@ BEGIN
             INSERT INTO canon.phone_groups_pending (source_table, source_pk)
             SELECT o.source_table, o.source_pk FROM old_rows AS o;
         ELSE
-            WITH changed AS MATERIALIZED (
-                SELECT NULL::text AS phone, o.source_table, o.source_pk
-                FROM old_rows AS o
-                JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
-                WHERE n.person_key IS DISTINCT FROM o.person_key
-            ),
-            counted AS (SELECT pg_catalog.count(*) AS n FROM changed)
-            INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk)
-            SELECT NULL, NULL, NULL FROM counted AS k WHERE k.n > 100000
-            UNION ALL
-            SELECT c.phone, c.source_table, c.source_pk FROM changed AS c, counted AS k WHERE k.n <= 100000;
+            INSERT INTO pg_temp.phone_change (phone, source_table, source_pk)
+            SELECT NULL, o.source_table, o.source_pk
+            FROM old_rows AS o
+            JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
+            WHERE n.person_key IS DISTINCT FROM o.person_key;
         END IF;
     ELSIF TG_OP = 'INSERT' THEN
         INSERT INTO canon.phone_groups_pending (phone)
@@ -61,59 +60,51 @@ BEGIN
         INSERT INTO canon.phone_groups_pending (phone)
         SELECT DISTINCT o.phone FROM old_rows AS o WHERE o.phone IS NOT NULL;
     ELSIF TG_TABLE_NAME = 'lead_keys' THEN
-        WITH changed AS MATERIALIZED (
-            SELECT DISTINCT x.phone, NULL::text AS source_table, NULL::text AS source_pk
-            FROM old_rows AS o
-            JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
-            CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
-            WHERE n.phone IS DISTINCT FROM o.phone AND x.phone IS NOT NULL
-        ),
-        counted AS (SELECT pg_catalog.count(*) AS n FROM changed)
-        INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk)
-        SELECT NULL, NULL, NULL FROM counted AS k WHERE k.n > 100000
-        UNION ALL
-        SELECT c.phone, c.source_table, c.source_pk FROM changed AS c, counted AS k WHERE k.n <= 100000;
+        INSERT INTO pg_temp.phone_change (phone)
+        SELECT DISTINCT x.phone
+        FROM old_rows AS o
+        JOIN new_rows AS n ON n.source_table = o.source_table AND n.source_pk = o.source_pk
+        CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
+        WHERE n.phone IS DISTINCT FROM o.phone AND x.phone IS NOT NULL;
     ELSE  -- drivers_index
-        WITH changed AS MATERIALIZED (
-            SELECT DISTINCT x.phone, NULL::text AS source_table, NULL::text AS source_pk
-            FROM old_rows AS o
-            JOIN new_rows AS n ON n.driver_id = o.driver_id
-            CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
-            WHERE (n.phone IS DISTINCT FROM o.phone OR (n.removed_at IS NULL) <> (o.removed_at IS NULL))
-              AND x.phone IS NOT NULL
-        ),
-        counted AS (SELECT pg_catalog.count(*) AS n FROM changed)
-        INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk)
-        SELECT NULL, NULL, NULL FROM counted AS k WHERE k.n > 100000
-        UNION ALL
-        SELECT c.phone, c.source_table, c.source_pk FROM changed AS c, counted AS k WHERE k.n <= 100000;
+        INSERT INTO pg_temp.phone_change (phone)
+        SELECT DISTINCT x.phone
+        FROM old_rows AS o
+        JOIN new_rows AS n ON n.driver_id = o.driver_id
+        CROSS JOIN LATERAL (VALUES (o.phone), (n.phone)) AS x (phone)
+        WHERE (n.phone IS DISTINCT FROM o.phone OR (n.removed_at IS NULL) <> (o.removed_at IS NULL))
+          AND x.phone IS NOT NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF (SELECT pg_catalog.count(*) FROM pg_temp.phone_change) > 100000 THEN
+            INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk) VALUES (NULL, NULL, NULL);
+        ELSE
+            INSERT INTO canon.phone_groups_pending (phone, source_table, source_pk)
+            SELECT c.phone, c.source_table, c.source_pk FROM pg_temp.phone_change AS c;
+        END IF;
+        DROP TABLE pg_temp.phone_change;
     END IF;
     RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION canon.note_phone_change() IS 'canon.note_phone_change() -> trigger: notes in canon.phone_groups_pending the phones and records whose persons-per-phone count may have changed';
 
-CREATE OR REPLACE TRIGGER lead_keys_phone_insert AFTER INSERT ON canon.lead_keys
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER lead_keys_phone_update AFTER UPDATE ON canon.lead_keys
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER lead_keys_phone_delete AFTER DELETE ON canon.lead_keys
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER lead_keys_phone_truncate AFTER TRUNCATE ON canon.lead_keys
-    FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER drivers_index_phone_insert AFTER INSERT ON canon.drivers_index
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER drivers_index_phone_update AFTER UPDATE ON canon.drivers_index
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER drivers_index_phone_delete AFTER DELETE ON canon.drivers_index
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER drivers_index_phone_truncate AFTER TRUNCATE ON canon.drivers_index
-    FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER identity_links_phone_insert AFTER INSERT ON canon.identity_links
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER identity_links_phone_update AFTER UPDATE ON canon.identity_links
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER identity_links_phone_delete AFTER DELETE ON canon.identity_links
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
-CREATE OR REPLACE TRIGGER identity_links_phone_truncate AFTER TRUNCATE ON canon.identity_links
-    FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change();
+-- the triggers: an insert, update, delete and truncate trigger on each of the three tables, named
+-- <table>_phone_<event>
+DO $triggers$
+DECLARE
+    v_table text;
+BEGIN
+    FOREACH v_table IN ARRAY ARRAY['lead_keys', 'drivers_index', 'identity_links'] LOOP
+        EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER %I AFTER INSERT ON canon.%I REFERENCING NEW TABLE AS new_rows '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change()', v_table || '_phone_insert', v_table);
+        EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER %I AFTER UPDATE ON canon.%I REFERENCING OLD TABLE AS old_rows '
+                                  'NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change()',
+                                  v_table || '_phone_update', v_table);
+        EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER %I AFTER DELETE ON canon.%I REFERENCING OLD TABLE AS old_rows '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change()', v_table || '_phone_delete', v_table);
+        EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER %I AFTER TRUNCATE ON canon.%I '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION canon.note_phone_change()', v_table || '_phone_truncate', v_table);
+    END LOOP;
+END
+$triggers$;

@@ -25,39 +25,38 @@ DECLARE
 BEGIN
     surnames := '{}'::text[];
     two_surnames := false;
-    IF pg_catalog.btrim(p_surnames) <> '' THEN
+    -- pass 1 reads the surname field (when it holds a token that is no stopword), pass 2 the full name
+    FOR v_pass IN 1 .. 2 LOOP
+        CONTINUE WHEN v_pass = 1 AND NOT pg_catalog.btrim(p_surnames) <> '';
         v_tokens := pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
                     pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
                         pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(
-                            pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_surnames, 200))),
+                            pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(
+                                CASE v_pass WHEN 1 THEN p_surnames ELSE p_full END, 200))),
                             '[^A-Z]+', ' ', 'g')), ' '),
                     'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E');
         v_n := pg_catalog.cardinality(v_tokens);
-        IF v_n > 0 THEN
-            surnames := v_tokens[GREATEST(v_n - 1, 1):v_n];
-            two_surnames := v_n >= 2;
-            given_name := (pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-                           pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-                               v_given, 'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E'))[1];
-            RETURN;
+        IF v_pass = 1 THEN
+            IF v_n > 0 THEN
+                surnames := v_tokens[GREATEST(v_n - 1, 1):v_n];
+                two_surnames := v_n >= 2;
+                given_name := (pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
+                               pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
+                                   v_given, 'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E'))[1];
+                RETURN;
+            END IF;
+        ELSE
+            given_name := COALESCE(v_given[1], v_tokens[1]);
+            IF v_n >= 3 THEN
+                -- three tokens may be a given name, a middle name and one surname: two surnames are read,
+                -- but the record does not "carry two surnames" (no contradiction can rest on that reading)
+                surnames := v_tokens[v_n - 1:v_n];
+                two_surnames := v_n >= 4;
+            ELSIF v_n = 2 THEN
+                surnames := v_tokens[2:2];
+            END IF;
         END IF;
-    END IF;
-    v_tokens := pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-                pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-                    pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(
-                        pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_full, 200))),
-                        '[^A-Z]+', ' ', 'g')), ' '),
-                'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E');
-    v_n := pg_catalog.cardinality(v_tokens);
-    given_name := COALESCE(v_given[1], v_tokens[1]);
-    IF v_n >= 3 THEN
-        -- three tokens may be a given name, a middle name and one surname: two surnames are read, but
-        -- the record does not "carry two surnames" (no contradiction can rest on that reading)
-        surnames := v_tokens[v_n - 1:v_n];
-        two_surnames := v_n >= 4;
-    ELSIF v_n = 2 THEN
-        surnames := v_tokens[2:2];
-    END IF;
+    END LOOP;
 END;
 $$;
 COMMENT ON FUNCTION canon.parse_name(text, text, text) IS 'canon.parse_name(p_full text, p_given text, p_surnames text) -> (given_name text, surnames text[], two_surnames boolean): the given name and surnames of a record''s name';
