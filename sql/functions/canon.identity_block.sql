@@ -174,11 +174,19 @@ BEGIN
         WHERE d.removed_at IS NULL AND d.park_id = p_target AND d.car_key IS NOT NULL
           AND d.car_key IN (SELECT t.car_key FROM todo AS t)
     ),
+    -- a (car, name block) held by more than max_block_size distinct driver names is no evidence (a
+    -- common model and a common name): left out, so that no block grows with the square of the data
+    crowded AS (
+        SELECT h.car_key, h.key FROM holders AS h
+        GROUP BY h.car_key, h.key
+        HAVING pg_catalog.count(DISTINCT h.name_tokens) > ops.get_setting('max_block_size')::integer
+    ),
     hits AS (
         SELECT DISTINCT t.node_id, h.driver_id, h.person_key, t.car_key,
                canon.name_similarity(t.name_tokens, h.name_tokens) AS similarity
         FROM todo AS t
         JOIN holders AS h ON h.car_key = t.car_key AND h.key = t.key
+        WHERE NOT EXISTS (SELECT 1 FROM crowded AS c WHERE c.car_key = h.car_key AND c.key = h.key)
     ),
     scored AS MATERIALIZED (  -- compared only when the name is similar: a weak candidate never links anyway
         SELECT x.*, CASE WHEN x.similarity >= p_threshold THEN canon.compare_levels(
