@@ -43,6 +43,7 @@ BEGIN
     WHERE p.match_rule <> 'DRIVER_DIRECT' AND p.levels IS NOT NULL
     WINDOW w AS (PARTITION BY p.node_id, p.entity)
     ORDER BY p.node_id, p.entity, p.weight_milli DESC, p.key_kind, p.key_value;
+    ANALYZE pg_temp.identity_candidate;
 
     -- unlinked driver rows sharing a licence / DNI key are one candidate: the target park's row (then
     -- the heavier, then the smaller key) stands for the others (docs/identity.md "Drivers")
