@@ -15,6 +15,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_rows bigint;
+    v_max_block integer := ops.get_setting('max_block_size')::integer;  -- read once, not per block
 BEGIN
     -- DRIVER_DIRECT: a migration names its driver
     INSERT INTO canon.identity_work_pair (node_id, match_rule, entity, person_key, driver_id, tier, key_kind, key_value)
@@ -179,7 +180,7 @@ BEGIN
     crowded AS (
         SELECT h.car_key, h.key FROM holders AS h
         GROUP BY h.car_key, h.key
-        HAVING pg_catalog.count(DISTINCT h.name_tokens) > ops.get_setting('max_block_size')::integer
+        HAVING pg_catalog.count(DISTINCT h.name_tokens) > v_max_block
     ),
     hits AS (
         SELECT DISTINCT t.node_id, h.driver_id, h.person_key, t.car_key,
