@@ -64,11 +64,11 @@ BEGIN
              car_brand_raw, car_model_raw, driver_id, first_name_raw, last_name_raw, row_hash)
         SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
                l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-               l.payload_json ->> 'first_name', l.payload_json ->> 'last_name',
+               l.first_name_raw, l.last_name_raw,
                -- v4: names folded by unaccent (canon.normalize_name)
                pg_catalog.md5(ROW('v4', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
                                   l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-                                  l.payload_json ->> 'first_name', l.payload_json ->> 'last_name')::text)
+                                  l.first_name_raw, l.last_name_raw)::text)  -- as the payload's first and last name
         FROM observational.v_source_leads AS l
         WHERE l.reject_reason IS NULL
           AND l.lead_date BETWEEN p_date_from AND p_date_to;
