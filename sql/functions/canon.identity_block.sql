@@ -135,8 +135,10 @@ BEGIN
         SELECT s.node_id, h.driver_id, h.person_key, s.plate,
                canon.name_similarity(s.name_tokens, h.name_tokens) AS similarity,
                h.hire_date BETWEEN s.lead_date - 90 AND s.lead_date + 30 AS hire_ok,
-               -- compared only when the name is similar: a weak candidate never links anyway
-               CASE WHEN canon.name_similarity(s.name_tokens, h.name_tokens) >= p_threshold THEN
+               -- a driver compared only when the name is similar (a weak driver candidate never links);
+               -- a person's record always: the same plate is an edge of the clustering (stage 6) whenever
+               -- the whole comparison reaches p_link, and a record meeting it a run later must see it too
+               CASE WHEN canon.name_similarity(s.name_tokens, h.name_tokens) >= p_threshold OR h.driver_id IS NULL THEN
                canon.compare_levels(s.phone, s.id_keys, s.plate, s.name_tokens, s.name_given, s.surnames,
                                     s.two_surnames, s.lead_date, s.car_key, h.phone, h.id_keys, h.plate, h.name_tokens,
                                     h.name_given, h.surnames, h.two_surnames, h.record_date, h.car_key,

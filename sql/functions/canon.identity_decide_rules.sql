@@ -78,6 +78,44 @@ BEGIN
     WHERE v.node_id = c.node_id AND v.entity = c.entity;
     ANALYZE pg_temp.identity_candidate;
 
+    -- an unlinked driver and exactly one existing person both reaching p_link, the driver met by a phone, a
+    -- licence / DNI key or a plate with a similar name (the keys of stage 9): the driver is no candidate, the record links to the person and the driver joins
+    -- it in stage 9 through the record's key (a driver joining a person is no merge). The person's records
+    -- came in an earlier run; one call over their dates too would have clustered them with the record and
+    -- the driver (docs/identity.md "Stability"). Not when such a driver carries a veto against a record
+    -- of the person.
+    WITH reach AS (
+        SELECT c.node_id, c.entity, c.entity LIKE 'D:%' AS driver
+        FROM pg_temp.identity_candidate AS c
+        WHERE NOT c.vetoed AND canon.match_probability(c.best, v_prior) >= p_link
+          AND (c.entity NOT LIKE 'D:%'
+               OR EXISTS (SELECT 1 FROM canon.identity_work_pair AS p
+                          WHERE p.node_id = c.node_id AND p.entity = c.entity AND p.dropped IS NULL
+                            AND (p.key_kind IN ('phone', 'license', 'document')
+                                 OR (p.key_kind = 'plate' AND p.match_rule <> 'WEAK'))))
+    ),
+    fold AS (
+        SELECT r.node_id, pg_catalog.min(r.entity) FILTER (WHERE NOT r.driver)::uuid AS person_key
+        FROM reach AS r
+        GROUP BY r.node_id
+        HAVING pg_catalog.count(*) FILTER (WHERE NOT r.driver) = 1 AND pg_catalog.bool_or(r.driver)
+    ),
+    clash AS (
+        SELECT DISTINCT f.node_id
+        FROM fold AS f
+        JOIN reach AS r ON r.node_id = f.node_id AND r.driver
+        JOIN canon.drivers_index AS d ON d.driver_id = pg_catalog.substr(r.entity, 3)
+        JOIN canon.v_person_records AS x ON x.person_key = f.person_key
+        WHERE canon.pair_veto(canon.compare_levels(
+                  d.phone, d.id_keys, d.plate, d.name_tokens, d.name_given, d.surnames, d.two_surnames, d.hire_date,
+                  d.car_key, x.phone, x.id_keys, x.plate, x.name_tokens, x.name_given, x.surnames, x.two_surnames,
+                  x.record_date, x.car_key, p_threshold)) IS NOT NULL
+    )
+    DELETE FROM pg_temp.identity_candidate AS c
+    USING fold AS f, reach AS r
+    WHERE r.node_id = f.node_id AND r.driver AND c.node_id = r.node_id AND c.entity = r.entity
+      AND NOT EXISTS (SELECT 1 FROM clash AS x WHERE x.node_id = f.node_id);
+
     -- the winner: the best entity; inside the margin the lowest tier (target park) wins when it is
     -- alone there, otherwise the record is ambiguous
     WITH open AS (

@@ -12,7 +12,7 @@
 -- The best person links as NAME+DATE at probability >= p_link_threshold when the runner-up is at least
 -- p_margin bits weaker; a runner-up within the margin queues MULTIPLE_CANDIDATES; a best person between
 -- p_review_threshold and p_link_threshold queues NEEDS_REVIEW. Candidates list person and source keys only.
--- Returns {subjects, pairs, pairs_left_out, blocks_left_out, linked, needs_review, multiple_candidates}.
+-- Returns {subjects, looked_back, pairs, pairs_left_out, blocks_left_out, linked, needs_review, multiple_candidates}.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
 CREATE OR REPLACE FUNCTION canon.identity_link_names(p_run_id bigint, p_weights jsonb, p_threshold numeric,
@@ -26,6 +26,7 @@ DECLARE
     v_prior bigint := (p_weights ->> 'prior')::bigint;
     v_high numeric := ops.get_setting('high_confidence_threshold')::numeric;
     v_subjects bigint;
+    v_looked_back bigint;
     v_pairs bigint;
     v_left_out bigint;
     v_blocks_out bigint;
@@ -49,6 +50,18 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
                       WHERE l.source_table = s.source_table AND l.source_pk = s.source_pk);
     GET DIAGNOSTICS v_subjects = ROW_COUNT;
+    -- looking back: the name-only records earlier runs queued that this run's links may reach
+    -- (canon.identity_name_lookback, docs/identity.md "Stability")
+    INSERT INTO pg_temp.identity_name_subject
+        (node_id, source_table, source_pk, lead_date, phone, id_keys, plate, name_tokens, name_given, surnames,
+         two_surnames, car_key)
+    SELECT -pg_catalog.row_number() OVER (ORDER BY k.source_table, k.source_pk)::integer,  -- apart from the run's nodes
+           k.source_table, k.source_pk, k.lead_date, k.phone, k.id_keys, k.plate, k.name_tokens, k.name_given,
+           k.surnames, k.two_surnames, k.car_key
+    FROM canon.identity_name_lookback(p_run_id, p_days) AS b
+    JOIN canon.lead_keys AS k ON k.source_table = b.source_table AND k.source_pk = b.source_pk;
+    GET DIAGNOSTICS v_looked_back = ROW_COUNT;
+    v_subjects := v_subjects + v_looked_back;
     ANALYZE pg_temp.identity_name_subject;  -- unanalyzed, the pair query below joined it in a nested loop
     SELECT pg_catalog.min(n.lead_date) - p_days, pg_catalog.max(n.lead_date) + p_days INTO v_from, v_to
     FROM pg_temp.identity_name_subject AS n;
@@ -295,9 +308,9 @@ BEGIN
     DROP TABLE pg_temp.identity_name_block;
     DROP TABLE pg_temp.identity_name_cand;
     DROP TABLE pg_temp.identity_name_subject;
-    RETURN pg_catalog.jsonb_build_object('subjects', v_subjects, 'pairs', v_pairs, 'pairs_left_out', v_left_out,
+    RETURN pg_catalog.jsonb_build_object('subjects', v_subjects, 'looked_back', v_looked_back, 'pairs', v_pairs, 'pairs_left_out', v_left_out,
                                          'blocks_left_out', v_blocks_out, 'linked', v_linked,
                                          'needs_review', v_review, 'multiple_candidates', v_multiple);
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_link_names(bigint, jsonb, numeric, numeric, numeric, numeric, integer, integer) IS 'canon.identity_link_names(p_run_id bigint, p_weights jsonb, p_threshold numeric, p_link_threshold numeric, p_review_threshold numeric, p_margin numeric, p_max_block integer, p_days integer) -> jsonb {subjects, pairs, pairs_left_out, blocks_left_out, linked, needs_review, multiple_candidates}: NAME+DATE links and queue rows (stage of canon.run_identity)';
+COMMENT ON FUNCTION canon.identity_link_names(bigint, jsonb, numeric, numeric, numeric, numeric, integer, integer) IS 'canon.identity_link_names(p_run_id bigint, p_weights jsonb, p_threshold numeric, p_link_threshold numeric, p_review_threshold numeric, p_margin numeric, p_max_block integer, p_days integer) -> jsonb {subjects, looked_back, pairs, pairs_left_out, blocks_left_out, linked, needs_review, multiple_candidates}: NAME+DATE links and queue rows (stage of canon.run_identity)';

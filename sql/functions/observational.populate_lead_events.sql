@@ -28,6 +28,7 @@ DECLARE
     v_fp_stored text;
     v_covered datemultirange;
     v_rejected jsonb;
+    v_moved uuid[];
 BEGIN
     IF p_date_from IS NULL OR p_date_to IS NULL THEN
         RAISE EXCEPTION 'populate_lead_events needs both dates, got date_from % and date_to %',
@@ -170,12 +171,29 @@ BEGIN
                       pg_catalog.count(*) FILTER (WHERE NOT u.inserted AND u.changed) AS updated
                FROM upserted AS u GROUP BY u.source_table) AS u ON u.source_table = c.source_table;
 
+    -- records this call's identity run linked outside the range (NAME+DATE looking back at a name-only
+    -- record queued earlier, docs/identity.md "Stability"): their events take the person now
+    WITH moved AS (
+        UPDATE observational.lead_events AS e
+        SET person_key = l.person_key, run_id = v_run_id, updated_at = pg_catalog.now()
+        FROM canon.identity_links AS l
+        WHERE l.linked_at >= pg_catalog.now() AND l.source_table <> 'drivers'
+          AND e.source_table = l.source_table AND e.source_pk = l.source_pk
+          AND e.event_date NOT BETWEEN p_date_from AND v_date_to
+          AND e.person_key IS DISTINCT FROM l.person_key
+        RETURNING e.person_key
+    )
+    SELECT pg_catalog.array_agg(DISTINCT m.person_key) INTO v_moved FROM moved AS m;
+
     RAISE NOTICE 'populate_lead_events %..%: attribution ledger', p_date_from, v_date_to;
-    -- every person with an event in the range (all events this run inserted or updated are in it)
+    -- every person with an event in the range (all events this run inserted or updated are in it), and
+    -- the persons of the events moved above
     v_ledger := observational.refresh_lead_ledger(ARRAY(
         SELECT DISTINCT e.person_key FROM observational.lead_events AS e
         WHERE e.person_key IS NOT NULL
-          AND e.event_date BETWEEN p_date_from AND v_date_to));
+          AND e.event_date BETWEEN p_date_from AND v_date_to
+        UNION
+        SELECT m.person_key FROM pg_catalog.unnest(v_moved) AS m (person_key)));
 
     INSERT INTO observational.populate_state AS st (singleton, fingerprint, covered, rejected, run_id, updated_at)
     VALUES (true, observational.populate_fingerprint(),

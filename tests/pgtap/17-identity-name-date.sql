@@ -79,8 +79,8 @@ SELECT results_eq($$SELECT reason_code, candidates -> 0 ->> 'person_key' FROM ca
 SELECT is((SELECT reason_code FROM canon.identity_unmatched WHERE source_pk = 'nd-s7'), 'NEEDS_REVIEW',
           'a full name two persons hold weighs a bit less (term frequency): two days apart it is only queued');
 SELECT is((SELECT result - 'pairs' - 'subjects' FROM t_result),
-          '{"linked": 1, "needs_review": 2, "multiple_candidates": 1, "pairs_left_out": 0, "blocks_left_out": 0}'::jsonb,
-          'the stage counts links, queue rows and pairs left out');
+          '{"linked": 1, "looked_back": 0, "needs_review": 2, "multiple_candidates": 1, "pairs_left_out": 0, "blocks_left_out": 0}'::jsonb,
+          'the stage counts links, queue rows, pairs left out, and no record queued by an earlier run looked back at');
 SELECT is((SELECT (r ->> 'blocks_left_out') || '/' || (r ->> 'pairs_left_out') || '/' || (r ->> 'pairs')
            FROM canon.identity_link_names(0, canon.match_weight_map(), 0.66, 0.99, 0.5, 3, 0, 30) AS r), '10/11/0',
           'blocks above max_block_size distinct names are left out, counted, and none of their pairs compared');
