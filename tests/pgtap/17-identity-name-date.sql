@@ -4,11 +4,14 @@
 -- no candidate; two persons alike are queued MULTIPLE_CANDIDATES, a weaker match NEEDS_REVIEW.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(13);
+SELECT plan(16);
 
 SELECT has_function('canon', 'identity_link_names',
                     ARRAY['bigint', 'jsonb', 'numeric', 'numeric', 'numeric', 'numeric', 'integer', 'integer'],
                     'canon.identity_link_names exists');
+SELECT has_function('canon', 'identity_name_blocks', ARRAY['integer', 'integer'], 'its blocks step exists');
+SELECT has_function('canon', 'identity_name_pairs', ARRAY['jsonb', 'numeric', 'integer'], 'its pairs step exists');
+SELECT has_function('canon', 'identity_name_write', ARRAY['bigint', 'numeric'], 'its write step exists');
 SELECT ok(NOT has_function_privilege('lead_attribution_writer',
               'canon.identity_link_names(bigint, jsonb, numeric, numeric, numeric, numeric, integer, integer)', 'EXECUTE'),
           'the stage is not granted to the writer role');

@@ -1,0 +1,105 @@
+-- NAME+DATE blocks (docs/identity.md), a step of canon.identity_link_names. From the subjects in
+-- pg_temp.identity_name_subject it builds, in the transaction's temporary tables:
+--   identity_name_cand: the lead records of existing persons whose lead date is at most p_days from some
+--     subject's, one row per surname: key 'GIVEN SURNAME' and date bucket (days since 2000-01-01 / p_days);
+--   identity_name_key: each subject's keys (given name + one surname, and the same with the given name or
+--     the surname replaced by a token one typo from it, canon.name_tokens_close) in its bucket and both
+--     neighbours (an equi-join), only those some candidate record holds;
+--   identity_name_block: each block (key, bucket) of the subjects' keys, kept when it holds at most
+--     p_max_block distinct names, with its records.
+-- Returns {pairs_left_out, blocks_left_out}: the records of the capped blocks summed per subject key.
+CREATE OR REPLACE FUNCTION canon.identity_name_blocks(p_days integer, p_max_block integer)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_from date;
+    v_to date;
+    v_left_out bigint;
+    v_blocks_out bigint;
+BEGIN
+    PERFORM 'PRAGMA:TABLE: identity_name_subject (node_id integer, source_table text, source_pk text, lead_date date, phone text, id_keys text[], plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, car_key text)';
+    SELECT pg_catalog.min(n.lead_date) - p_days, pg_catalog.max(n.lead_date) + p_days INTO v_from, v_to
+    FROM pg_temp.identity_name_subject AS n;
+
+    -- every lead record of an existing person in the date range, in all its blocks: the keys below are
+    -- kept only when one of these holds them (a typo key no record holds finds nothing)
+    PERFORM 'PRAGMA:TABLE: identity_name_cand (source_table text, source_pk text, person_key uuid, lead_date date, name_tokens text[], surnames text[], given text, surname text, key text, bucket integer)';
+    CREATE TEMP TABLE identity_name_cand ON COMMIT DROP AS
+    SELECT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens, k.surnames,
+           k.name_given AS given, sn.surname, k.name_given || ' ' || sn.surname AS key,
+           (k.lead_date - DATE '2000-01-01') / p_days AS bucket
+    FROM canon.lead_keys AS k
+    JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+    CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname)
+    WHERE k.lead_date BETWEEN v_from AND v_to AND k.name_given IS NOT NULL;
+    ANALYZE pg_temp.identity_name_cand;
+
+    -- each subject's name keys; the typo-tolerant ones replace the given name or the surname by a token
+    -- one typo from it that a candidate record holds. Close tokens are found over the distinct tokens
+    -- only, by equal one-letter deletions (canon.name_token_variants): the candidate records' own keys
+    -- stay exact, so blocks and their cap are the same as without typos.
+    PERFORM 'PRAGMA:TABLE: identity_name_key (node_id integer, key text, bucket integer)';
+    CREATE TEMP TABLE identity_name_key ON COMMIT DROP AS
+    WITH parts AS MATERIALIZED (
+        SELECT DISTINCT n.node_id, n.name_given AS given, sn.surname, (n.lead_date - DATE '2000-01-01') / p_days AS bucket
+        FROM pg_temp.identity_name_subject AS n
+        CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
+    ),
+    subject_variants AS MATERIALIZED (  -- each distinct token of the subjects, with its variants
+        SELECT t.token, v.variant
+        FROM (SELECT DISTINCT x.token
+              FROM parts AS p CROSS JOIN LATERAL (VALUES (p.given), (p.surname)) AS x (token)) AS t
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
+    ),
+    record_variants AS MATERIALIZED (  -- the given names and surnames of the candidate records
+        SELECT t.token, v.variant
+        FROM (SELECT c.given AS token FROM pg_temp.identity_name_cand AS c
+              UNION
+              SELECT c.surname FROM pg_temp.identity_name_cand AS c) AS t
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
+    ),
+    close_tokens AS MATERIALIZED (  -- a shared variant first (a hash join), then the typo test
+        SELECT DISTINCT s.token, r.token AS close_token
+        FROM subject_variants AS s
+        JOIN record_variants AS r ON r.variant = s.variant AND r.token <> s.token
+        WHERE canon.name_tokens_close(s.token, r.token)
+    ),
+    keys AS MATERIALIZED (  -- only the keys some candidate record holds, in any bucket
+        SELECT k.node_id, k.key, k.bucket
+        FROM (SELECT p.node_id, p.given || ' ' || p.surname AS key, p.bucket FROM parts AS p
+              UNION ALL
+              SELECT p.node_id, c.close_token || ' ' || p.surname, p.bucket
+              FROM parts AS p JOIN close_tokens AS c ON c.token = p.given
+              UNION ALL
+              SELECT p.node_id, p.given || ' ' || c.close_token, p.bucket
+              FROM parts AS p JOIN close_tokens AS c ON c.token = p.surname) AS k
+        WHERE k.key IN (SELECT c.key FROM pg_temp.identity_name_cand AS c)
+    )
+    SELECT DISTINCT k.node_id, k.key, k.bucket + d.step AS bucket
+    FROM keys AS k
+    CROSS JOIN (VALUES (-1), (0), (1)) AS d (step)
+    WHERE EXISTS (SELECT 1 FROM pg_temp.identity_name_cand AS c
+                  WHERE c.key = k.key AND c.bucket = k.bucket + d.step);
+    ANALYZE pg_temp.identity_name_key;
+
+    PERFORM 'PRAGMA:TABLE: identity_name_block (key text, bucket integer, kept boolean, records bigint)';
+    CREATE TEMP TABLE identity_name_block ON COMMIT DROP AS
+    SELECT c.key, c.bucket, pg_catalog.count(DISTINCT c.name_tokens) <= p_max_block AS kept,
+           pg_catalog.count(*) AS records
+    FROM pg_temp.identity_name_cand AS c
+    WHERE (c.key, c.bucket) IN (SELECT x.key, x.bucket FROM pg_temp.identity_name_key AS x)
+    GROUP BY c.key, c.bucket;
+    ANALYZE pg_temp.identity_name_block;
+
+    -- the pairs the capped blocks left out
+    SELECT COALESCE(pg_catalog.sum(b.records), 0), pg_catalog.count(DISTINCT (b.key, b.bucket))
+    INTO v_left_out, v_blocks_out
+    FROM pg_temp.identity_name_key AS s
+    JOIN pg_temp.identity_name_block AS b ON b.key = s.key AND b.bucket = s.bucket
+    WHERE NOT b.kept;
+    RETURN pg_catalog.jsonb_build_object('pairs_left_out', v_left_out, 'blocks_left_out', v_blocks_out);
+END;
+$$;
+COMMENT ON FUNCTION canon.identity_name_blocks(integer, integer) IS 'canon.identity_name_blocks(p_days integer, p_max_block integer) -> jsonb {pairs_left_out, blocks_left_out}: NAME+DATE candidate records, subject keys and blocks as temporary tables (step of canon.identity_link_names)';
