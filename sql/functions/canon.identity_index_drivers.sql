@@ -20,8 +20,9 @@ DECLARE
     v_drivers_changed bigint;
     v_drivers_removed bigint;
 BEGIN
-    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once
-    SELECT 'v4:' || COALESCE(p_target, '') || ':' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
+    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once.
+    -- r: row versions kept (migration 0042): an upgraded database reads every row once to store them
+    SELECT 'v4r:' || COALESCE(p_target, '') || ':' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
     INTO v_fp_raw, v_raw_rows
     FROM canon.row_versions('public.drivers'::regclass) AS v;
     SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.drivers_index AS i;

@@ -21,8 +21,9 @@ DECLARE
     v_scan jsonb;
     v_keys_changed bigint;
 BEGIN
-    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once
-    SELECT 'v4:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
+    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once.
+    -- r: row versions kept (migration 0042): an upgraded database reads every row once to store them
+    SELECT 'v4r:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
            || pg_catalog.string_agg(':' || v.row_count::text || ':' || v.versions_hash::text, '' ORDER BY t.ord),
            pg_catalog.sum(v.row_count)
     INTO v_fp_raw, v_raw_rows
