@@ -115,6 +115,36 @@ def test_second_run_changes_nothing(sample_db):
     assert sum(s["processed"] for s in second["sources"].values()) == 0
 
 
+def test_a_new_row_version_with_the_same_content_is_not_normalized_again(sample_db):
+    # an upstream UPDATE that rewrites a row unchanged gives it a new version (xmin, ctid): its record
+    # and driver are hashed again, found unchanged and only their stored version moves on
+    url, _ = sample_db
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("SELECT canon.run_identity(%s, %s)", RANGE)  # nothing pending
+        pk = c.execute("SELECT min(id)::text FROM public.module_ct_scouting_daily").fetchone()[0]
+        driver = c.execute("SELECT min(driver_id) FROM public.drivers").fetchone()[0]
+        before = c.execute("""SELECT k.run_id, k.row_version, d.run_id, d.row_version
+                              FROM canon.lead_keys k, canon.drivers_index d
+                              WHERE k.source_table = 'module_ct_scouting_daily' AND k.source_pk = %s
+                                AND d.driver_id = %s""", (pk, driver)).fetchone()
+        c.execute("UPDATE public.module_ct_scouting_daily SET driver_name = driver_name WHERE id::text = %s", (pk,))
+        c.execute("UPDATE public.drivers SET phone = phone WHERE driver_id = %s", (driver,))
+        run = c.execute("SELECT canon.run_identity(%s, %s)", RANGE).fetchone()[0]
+        after = c.execute("""SELECT k.run_id, k.row_version, d.run_id, d.row_version
+                             FROM canon.lead_keys k, canon.drivers_index d
+                             WHERE k.source_table = 'module_ct_scouting_daily' AND k.source_pk = %s
+                               AND d.driver_id = %s""", (pk, driver)).fetchone()
+        again = c.execute("SELECT canon.run_identity(%s, %s)", RANGE).fetchone()[0]
+        state = c.execute("SELECT run_id FROM canon.identity_source_state WHERE input = 'leads'").fetchone()[0]
+    assert before[1] is not None and before[3] is not None, "no row version stored"
+    assert after[0] == before[0] and after[2] == before[2], "an unchanged row was normalized again"
+    assert after[1] != before[1] and after[3] != before[3], "the new row version was not stored"
+    assert run["drivers"]["changed"] == 0
+    assert sum(s["processed"] for s in run["sources"].values()) == 0
+    assert run["sources"] == again["sources"], "the scanned counts moved"
+    assert state == run["run_id"], "the second run read the lead rows again"
+
+
 def test_new_records_keep_existing_keys(sample_db):
     url, _ = sample_db
     with psycopg.connect(url, autocommit=True) as c:

@@ -20,8 +20,9 @@ DECLARE
     v_drivers_changed bigint;
     v_drivers_removed bigint;
 BEGIN
-    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once
-    SELECT 'v4:' || COALESCE(p_target, '') || ':' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
+    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once.
+    -- r: row versions kept (migration 0042): an upgraded database reads every row once to store them
+    SELECT 'v4r:' || COALESCE(p_target, '') || ':' || v.row_count::text || ':' || v.versions_hash::text, v.row_count
     INTO v_fp_raw, v_raw_rows
     FROM canon.row_versions('public.drivers'::regclass) AS v;
     SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.drivers_index AS i;
@@ -42,13 +43,53 @@ BEGIN
         IF v_raw_rows >= 1000 AND v_index_rows < v_raw_rows / 2 THEN
             v_index_defs := canon.drop_secondary_indexes('canon.drivers_index'::regclass);
         END IF;
+        PERFORM 'PRAGMA:TABLE: identity_driver_raw (driver_id text, park_id text, full_name text, first_name text, last_name text, phone text, license text, document text, plate text, car text, hire_date date, row_hash text, row_version bigint)';
+        PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, row_version bigint, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
+        -- First the drivers whose raw row version (tableoid, xmin, ctid and whether the driver is in the
+        -- target park, hashed with seed 4: the row hash's version) differs from the one they were read
+        -- from, or that were removed, with their row hash: an unchanged row is not hashed again (an md5
+        -- of every driver was most of a 1 % run's read).
+        CREATE TEMP TABLE identity_driver_raw ON COMMIT DROP AS
+        SELECT s.driver_id, s.park_id, s.full_name, s.first_name, s.last_name, s.phone, s.license, s.document,
+               s.plate, s.car, s.hire_date, s.row_version,
+               -- v4: names folded by unaccent (canon.normalize_name)
+               pg_catalog.md5(ROW('v4', s.park_id IS NOT DISTINCT FROM p_target, s.park_id, s.raw_full_name, s.first_name,
+                                  s.middle_name, s.last_name, s.phone, s.license_number, s.license_normalized_number,
+                                  s.document, s.car_brand, s.car_model, s.car_number, s.car_normalized_number,
+                                  s.hire_date)::text) AS row_hash
+        FROM (SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id, d.full_name AS raw_full_name,
+                     COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
+                              pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
+                     d.first_name::text AS first_name, d.middle_name, d.last_name::text AS last_name, d.phone::text AS phone,
+                     COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
+                     d.license_number, d.license_normalized_number,
+                     d.document_number::text AS document,
+                     COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
+                     d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
+                     pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date, v.row_version,
+                     i.row_version AS known_version, i.removed_at
+              FROM public.drivers AS d
+              CROSS JOIN LATERAL (SELECT pg_catalog.hashtextextended(d.tableoid::text || '/' || d.xmin::text || '/' || d.ctid::text
+                                                                     || '/' || (d.park_id IS NOT DISTINCT FROM p_target)::text, 4)
+                                         AS row_version) AS v
+              LEFT JOIN canon.drivers_index AS i ON i.driver_id = d.driver_id::text
+              -- over 100 characters it is no driver id (as in the lead view and the payments): a
+              -- key that long cannot be indexed, and would stop every run
+              WHERE d.driver_id IS NOT NULL AND pg_catalog.length(d.driver_id) <= 100) AS s
+        WHERE s.known_version IS DISTINCT FROM s.row_version OR s.removed_at IS NOT NULL;
+        ANALYZE pg_temp.identity_driver_raw;
+        -- the same content under a new row version: only the version is stored
+        UPDATE canon.drivers_index AS i SET row_version = r.row_version
+        FROM pg_temp.identity_driver_raw AS r
+        WHERE i.driver_id = r.driver_id AND i.row_hash = r.row_hash AND i.removed_at IS NULL
+          AND i.row_version IS DISTINCT FROM r.row_version;
+
         -- the normalizer calls (~30 us a driver) run in parallel workers: CREATE TABLE AS may use a
         -- parallel plan, INSERT ... SELECT may not (PostgreSQL 15). Only new and changed drivers (row
         -- hash) are normalized; the target list is computed after that filter. The PERFORM is a no-op
         -- that tells plpgsql_check the shape of the temporary table.
         -- The keys derived from normalized values (licence DNI, name blocks) are computed there too, over
         -- a subquery kept apart by OFFSET 0 (pulled up, it would normalize the licence and the name twice).
-        PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
         -- Name blocks serve rule R4 only, which reads drivers of the target park with a car: half the
         -- drivers (6 us each). Whether a driver is in the target park is part of its row hash and the
         -- fingerprint holds the setting, so a new target_park_id re-normalizes the drivers it moves.
@@ -56,34 +97,20 @@ BEGIN
         SELECT n.*, canon.license_dni(n.license) AS license_dni,
                CASE WHEN n.car <> '' AND n.park_id = p_target THEN canon.name_block_keys(n.name_tokens)
                     ELSE '{}'::text[] END AS name_blocks
-        FROM (SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash,
+        FROM (SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash, s.row_version,
                      canon.normalize_phone(s.phone) AS phone,
                      canon.normalize_license(s.license) AS license,
                      canon.normalize_document(s.document) AS document,
                      canon.normalize_plate(s.plate) AS plate,
                      canon.name_tokens(s.full_name) AS name_tokens,
                      pn.given_name AS name_given, pn.surnames, pn.two_surnames
-              FROM (SELECT d.driver_id::text AS driver_id, d.park_id::text AS park_id,
-                           COALESCE(NULLIF(pg_catalog.btrim(d.full_name), ''),
-                                    pg_catalog.concat_ws(' ', d.first_name, d.middle_name, d.last_name)) AS full_name,
-                           d.first_name::text AS first_name, d.last_name::text AS last_name, d.phone::text AS phone,
-                           COALESCE(NULLIF(pg_catalog.btrim(d.license_normalized_number), ''), d.license_number)::text AS license,
-                           d.document_number::text AS document,
-                           COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
-                           pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date,
-                           -- v4: names folded by unaccent (canon.normalize_name)
-                           pg_catalog.md5(ROW('v4', d.park_id IS NOT DISTINCT FROM p_target, d.park_id, d.full_name, d.first_name, d.middle_name, d.last_name,
-                                              d.phone, d.license_number, d.license_normalized_number, d.document_number,
-                                              d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
-                                              d.hire_date)::text) AS row_hash
-                    FROM public.drivers AS d
-                    -- over 100 characters it is no driver id (as in the lead view and the payments): a
-                    -- key that long cannot be indexed, and would stop every run
-                    WHERE d.driver_id IS NOT NULL AND pg_catalog.length(d.driver_id) <= 100) AS s
+              FROM (SELECT r.* FROM pg_temp.identity_driver_raw AS r
+                    LEFT JOIN canon.drivers_index AS i ON i.driver_id = r.driver_id
+                    WHERE i.row_hash IS DISTINCT FROM r.row_hash OR i.removed_at IS NOT NULL
+                    OFFSET 0) AS s
               CROSS JOIN LATERAL canon.parse_name(s.full_name, s.first_name, s.last_name) AS pn
-              LEFT JOIN canon.drivers_index AS i ON i.driver_id = s.driver_id
-              WHERE i.row_hash IS DISTINCT FROM s.row_hash OR i.removed_at IS NOT NULL
               OFFSET 0) AS n;
+        DROP TABLE pg_temp.identity_driver_raw;
 
         -- the keys a changed driver had until now: OPEN records sharing them are decided again
         -- (canon.identity_scope_recheck)
@@ -109,21 +136,21 @@ BEGIN
         keyed AS (
             SELECT c.driver_id, c.park_id, c.hire_date, c.row_hash, c.phone, c.license, c.document, c.plate,
                    c.name_tokens, c.name_given, c.surnames, c.two_surnames, c.name_blocks, g.given_name, v.car_key,
-                   c.license_dni
+                   c.license_dni, c.row_version
             FROM pg_temp.identity_driver_keys AS c
             LEFT JOIN given AS g ON g.raw = pg_catalog.split_part(pg_catalog.btrim(c.first_name), ' ', 1)
             LEFT JOIN cars AS v ON v.car = c.car
         )
         INSERT INTO canon.drivers_index AS i
             (driver_id, park_id, phone, license, document, license_dni, id_keys, plate, name_tokens, name_key,
-             given_name, name_given, surnames, two_surnames, name_blocks, car_key, hire_date, row_hash, run_id,
+             given_name, name_given, surnames, two_surnames, name_blocks, car_key, hire_date, row_hash, row_version, run_id,
              removed_at, updated_at)
         SELECT k.driver_id, k.park_id, k.phone, k.license, k.document, k.license_dni,
                pg_catalog.array_remove(ARRAY['L:' || k.license,  -- sorted, distinct, no NULL
                    LEAST('N:' || k.document, 'N:' || k.license_dni),
                    CASE WHEN k.document <> k.license_dni THEN GREATEST('N:' || k.document, 'N:' || k.license_dni) END], NULL),
                k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
-               k.given_name, k.name_given, k.surnames, k.two_surnames, k.name_blocks, k.car_key, k.hire_date, k.row_hash, p_run_id,
+               k.given_name, k.name_given, k.surnames, k.two_surnames, k.name_blocks, k.car_key, k.hire_date, k.row_hash, k.row_version, p_run_id,
                NULL, pg_catalog.now()
         FROM keyed AS k
         ON CONFLICT (driver_id) DO UPDATE
@@ -132,7 +159,7 @@ BEGIN
             plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
             given_name = EXCLUDED.given_name, name_given = EXCLUDED.name_given, surnames = EXCLUDED.surnames,
             two_surnames = EXCLUDED.two_surnames, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
-            hire_date = EXCLUDED.hire_date, row_hash = EXCLUDED.row_hash, run_id = EXCLUDED.run_id,
+            hire_date = EXCLUDED.hire_date, row_hash = EXCLUDED.row_hash, row_version = EXCLUDED.row_version, run_id = EXCLUDED.run_id,
             removed_at = NULL, updated_at = EXCLUDED.updated_at;
         GET DIAGNOSTICS v_drivers_changed = ROW_COUNT;
         DROP TABLE pg_temp.identity_driver_keys;

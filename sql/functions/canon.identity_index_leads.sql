@@ -21,8 +21,9 @@ DECLARE
     v_scan jsonb;
     v_keys_changed bigint;
 BEGIN
-    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once
-    SELECT 'v4:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
+    -- v4: names folded by unaccent (canon.normalize_name); a new version makes an upgraded database re-normalize every row once.
+    -- r: row versions kept (migration 0042): an upgraded database reads every row once to store them
+    SELECT 'v4r:' || ops.get_setting('min_lead_date') || ':' || pg_catalog.to_char(ops.today(), 'YYYY-MM-DD')
            || pg_catalog.string_agg(':' || v.row_count::text || ':' || v.versions_hash::text, '' ORDER BY t.ord),
            pg_catalog.sum(v.row_count)
     INTO v_fp_raw, v_raw_rows
@@ -56,30 +57,67 @@ BEGIN
         IF v_raw_rows >= 1000 AND v_index_rows < v_raw_rows / 2 THEN
             v_index_defs := canon.drop_secondary_indexes('canon.lead_keys'::regclass);
         END IF;
-        -- One serial read of the view into an unlogged work table; the normalizer calls (~30 us a
-        -- record) then run over it in a CREATE TABLE AS, which may use parallel workers (see the drivers
-        -- above and migration 0013). Only new and changed records (row hash) are normalized.
-        INSERT INTO canon.identity_work_lead
-            (source_table, source_pk, lead_date, phone_raw, license_raw, document_raw, plate_raw, full_name_raw,
-             car_brand_raw, car_model_raw, driver_id, first_name_raw, last_name_raw, row_hash)
-        SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
-               l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-               l.first_name_raw, l.last_name_raw,
-               -- v4: names folded by unaccent (canon.normalize_name)
-               pg_catalog.md5(ROW('v4', l.lead_date, l.phone_raw, l.license_raw, l.document_raw, l.plate_raw,
-                                  l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
-                                  l.first_name_raw, l.last_name_raw)::text)  -- as the payload's first and last name
-        FROM observational.v_source_leads AS l
-        WHERE l.reject_reason IS NULL
-          AND l.lead_date BETWEEN p_date_from AND p_date_to;
+        -- One serial read of the view: the records of each source and date into canon.lead_scan_days, and
+        -- into an unlogged work table only the rows whose raw row version (tableoid, xmin, ctid; hashed
+        -- with seed 4, the row hash's version below) differs from the one their record was read from,
+        -- with their row hash (an md5 of every row was most of a 1 % run's read). The normalizer calls
+        -- (~30 us a record) then run over it in a CREATE TABLE AS, which may use parallel workers (see the
+        -- drivers above and migration 0013). Only new and changed records (row hash) are normalized; a
+        -- row whose version changed with the same content only has its version stored.
+        WITH src AS MATERIALIZED (
+            SELECT x.source_table, x.lead_date, x.moved,
+                   CASE WHEN x.moved THEN x.source_pk END AS source_pk,
+                   CASE WHEN x.moved THEN x.phone_raw END AS phone_raw,
+                   CASE WHEN x.moved THEN x.license_raw END AS license_raw,
+                   CASE WHEN x.moved THEN x.document_raw END AS document_raw,
+                   CASE WHEN x.moved THEN x.plate_raw END AS plate_raw,
+                   CASE WHEN x.moved THEN x.full_name_raw END AS full_name_raw,
+                   CASE WHEN x.moved THEN x.car_brand_raw END AS car_brand_raw,
+                   CASE WHEN x.moved THEN x.car_model_raw END AS car_model_raw,
+                   CASE WHEN x.moved THEN x.driver_id END AS driver_id,
+                   CASE WHEN x.moved THEN x.first_name_raw END AS first_name_raw,
+                   CASE WHEN x.moved THEN x.last_name_raw END AS last_name_raw,
+                   CASE WHEN x.moved THEN x.row_version END AS row_version,
+                   -- v4: names folded by unaccent (canon.normalize_name)
+                   CASE WHEN x.moved THEN
+                       pg_catalog.md5(ROW('v4', x.lead_date, x.phone_raw, x.license_raw, x.document_raw, x.plate_raw,
+                                          x.full_name_raw, x.car_brand_raw, x.car_model_raw, x.driver_id,
+                                          x.first_name_raw, x.last_name_raw)::text)  -- as the payload's first and last name
+                   END AS row_hash
+            FROM (SELECT l.source_table, l.source_pk, l.lead_date, l.phone_raw, l.license_raw, l.document_raw,
+                         l.plate_raw, l.full_name_raw, l.car_brand_raw, l.car_model_raw, l.driver_id,
+                         l.first_name_raw, l.last_name_raw, v.row_version,
+                         k.row_version IS DISTINCT FROM v.row_version AS moved
+                  FROM observational.v_source_leads AS l
+                  CROSS JOIN LATERAL (SELECT pg_catalog.hashtextextended(l.row_version::text, 4) AS row_version) AS v
+                  LEFT JOIN canon.lead_keys AS k ON k.source_table = l.source_table AND k.source_pk = l.source_pk
+                  WHERE l.reject_reason IS NULL
+                    AND l.lead_date BETWEEN p_date_from AND p_date_to) AS x
+        ),
+        moved AS (
+            INSERT INTO canon.identity_work_lead
+                (source_table, source_pk, lead_date, phone_raw, license_raw, document_raw, plate_raw, full_name_raw,
+                 car_brand_raw, car_model_raw, driver_id, first_name_raw, last_name_raw, row_hash, row_version)
+            SELECT s.source_table, s.source_pk, s.lead_date, s.phone_raw, s.license_raw, s.document_raw,
+                   s.plate_raw, s.full_name_raw, s.car_brand_raw, s.car_model_raw, s.driver_id,
+                   s.first_name_raw, s.last_name_raw, s.row_hash, s.row_version
+            FROM src AS s WHERE s.moved
+        )
+        INSERT INTO canon.lead_scan_days (source_table, lead_date, records)
+        SELECT s.source_table, s.lead_date, pg_catalog.count(*) FROM src AS s GROUP BY 1, 2;
         ANALYZE canon.identity_work_lead;
+        -- the same content under a new row version: only the version is stored
+        UPDATE canon.lead_keys AS k SET row_version = w.row_version
+        FROM canon.identity_work_lead AS w
+        WHERE k.source_table = w.source_table AND k.source_pk = w.source_pk
+          AND k.row_hash = w.row_hash AND k.row_version IS DISTINCT FROM w.row_version;
 
-        PERFORM 'PRAGMA:TABLE: identity_lead_keys (source_table text, source_pk text, lead_date date, row_hash text, driver_id text, first_name_raw text, car text, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
+        PERFORM 'PRAGMA:TABLE: identity_lead_keys (source_table text, source_pk text, lead_date date, row_hash text, row_version bigint, driver_id text, first_name_raw text, car text, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
         -- name blocks serve rule R4 only, which needs a car: two records in three have none (6 us a record)
         CREATE TEMP TABLE identity_lead_keys ON COMMIT DROP AS
         SELECT n.*, canon.license_dni(n.license) AS license_dni,
                CASE WHEN n.car <> '' THEN canon.name_block_keys(n.name_tokens) ELSE '{}'::text[] END AS name_blocks
-        FROM (SELECT w.source_table, w.source_pk, w.lead_date, w.row_hash, w.driver_id, w.first_name_raw,
+        FROM (SELECT w.source_table, w.source_pk, w.lead_date, w.row_hash, w.row_version, w.driver_id, w.first_name_raw,
                      pg_catalog.concat_ws(' ', w.car_brand_raw, w.car_model_raw) AS car,
                      canon.normalize_phone(w.phone_raw) AS phone,
                      canon.normalize_license(w.license_raw) AS license,
@@ -119,14 +157,14 @@ BEGIN
             INSERT INTO canon.lead_keys AS t
                 (source_table, source_pk, lead_date, phone, license, document, license_dni, id_keys, plate,
                  name_tokens, name_key, given_name, name_given, surnames, two_surnames, name_blocks, car_key,
-                 driver_id, row_hash, decided_hash, run_id, updated_at)
+                 driver_id, row_hash, row_version, decided_hash, run_id, updated_at)
             SELECT k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni,
                    pg_catalog.array_remove(ARRAY['L:' || k.license,  -- sorted, distinct, no NULL
                    LEAST('N:' || k.document, 'N:' || k.license_dni),
                    CASE WHEN k.document <> k.license_dni THEN GREATEST('N:' || k.document, 'N:' || k.license_dni) END], NULL),
                    k.plate, k.name_tokens, NULLIF(pg_catalog.array_to_string(k.name_tokens, ' '), ''),
                    g.given_name, k.name_given, k.surnames, k.two_surnames, k.name_blocks, v.car_key, k.driver_id,
-                   k.row_hash,
+                   k.row_hash, k.row_version,
                    -- decided in this run (step 3 takes every row written by this run): written here rather
                    -- than by an UPDATE of every new row (and of all its indexes) at the end
                    k.row_hash, p_run_id, pg_catalog.now()
@@ -139,18 +177,15 @@ BEGIN
                 plate = EXCLUDED.plate, name_tokens = EXCLUDED.name_tokens, name_key = EXCLUDED.name_key,
                 given_name = EXCLUDED.given_name, name_given = EXCLUDED.name_given, surnames = EXCLUDED.surnames,
                 two_surnames = EXCLUDED.two_surnames, name_blocks = EXCLUDED.name_blocks, car_key = EXCLUDED.car_key,
-                driver_id = EXCLUDED.driver_id, row_hash = EXCLUDED.row_hash, decided_hash = EXCLUDED.decided_hash,
+                driver_id = EXCLUDED.driver_id, row_hash = EXCLUDED.row_hash, row_version = EXCLUDED.row_version, decided_hash = EXCLUDED.decided_hash,
                 run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
             RETURNING t.source_table
-        ),
-        days AS (
-            INSERT INTO canon.lead_scan_days (source_table, lead_date, records)
-            SELECT w.source_table, w.lead_date, pg_catalog.count(*) FROM canon.identity_work_lead AS w GROUP BY 1, 2
         )
         SELECT pg_catalog.jsonb_build_object(
                    'scanned', (SELECT COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb)
-                               FROM (SELECT w.source_table, pg_catalog.count(*) AS n
-                                     FROM canon.identity_work_lead AS w GROUP BY 1) AS x),
+                               FROM (SELECT d.source_table, pg_catalog.sum(d.records) AS n
+                                     FROM canon.lead_scan_days AS d
+                                     WHERE d.lead_date BETWEEN p_date_from AND p_date_to GROUP BY 1) AS x),
                    'changed', (SELECT pg_catalog.count(*) FROM upserted))
         INTO v_scan;
         DROP TABLE pg_temp.identity_lead_keys;

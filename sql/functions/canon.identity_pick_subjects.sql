@@ -20,16 +20,21 @@ BEGIN
            k.source_table, k.source_pk, k.lead_date, k.phone, k.license, k.document, k.license_dni, k.id_keys,
            k.plate, k.name_tokens, k.name_key, k.given_name, k.name_given, k.surnames, k.two_surnames,
            k.name_blocks, k.car_key, k.driver_id
-    FROM canon.lead_keys AS k
+    -- three parts, each read by its own index (lead_keys_undecided_idx, lead_keys_run_idx, the recheck
+    -- list): OR-ed in one scan they read every record of the range, also in a run with nothing new
+    FROM (SELECT c.source_table, c.source_pk FROM canon.lead_keys AS c
+          WHERE c.decided_hash IS DISTINCT FROM c.row_hash AND c.lead_date BETWEEN p_date_from AND p_date_to
+          UNION
+          SELECT c.source_table, c.source_pk FROM canon.lead_keys AS c WHERE c.run_id = p_run_id
+          UNION
+          SELECT r.source_table, r.source_pk FROM canon.identity_work_recheck AS r WHERE p_recheck) AS c
+    JOIN canon.lead_keys AS k ON k.source_table = c.source_table AND k.source_pk = c.source_pk
     WHERE k.lead_date BETWEEN p_date_from AND p_date_to
       AND NOT EXISTS (SELECT 1 FROM canon.identity_links AS l
                       WHERE l.source_table = k.source_table AND l.source_pk = k.source_pk)
       AND NOT EXISTS (SELECT 1 FROM canon.identity_unmatched AS u
                       WHERE u.source_table = k.source_table AND u.source_pk = k.source_pk
-                        AND u.status <> 'OPEN')
-      AND (k.decided_hash IS DISTINCT FROM k.row_hash OR k.run_id = p_run_id
-           OR (p_recheck AND EXISTS (SELECT 1 FROM canon.identity_work_recheck AS r
-                                     WHERE r.source_table = k.source_table AND r.source_pk = k.source_pk)));
+                        AND u.status <> 'OPEN');
     GET DIAGNOSTICS v_subjects = ROW_COUNT;
     -- the OPEN records decided again: this run is the last that decided them (new and changed records
     -- carry it as run_id already)
