@@ -28,11 +28,14 @@ BEGIN
            OR (u.reason_code = 'NEEDS_REVIEW' AND u.details ->> 'rule' = 'NAME+DATE'))
       AND k.name_given IS NOT NULL AND pg_catalog.cardinality(k.surnames) > 0 AND k.lead_date IS NOT NULL;
     ANALYZE pg_temp.identity_lookback_queued;
-    DELETE FROM pg_temp.identity_lookback_queued AS q  -- decided in this run, or linked
-    WHERE EXISTS (SELECT 1 FROM canon.identity_work_subject AS s
-                  WHERE s.source_table = q.source_table AND s.source_pk = q.source_pk)
-       OR EXISTS (SELECT 1 FROM canon.identity_links AS l
-                  WHERE l.source_table = q.source_table AND l.source_pk = q.source_pk);
+    -- decided in this run, or linked: one join each (OR-ed, each EXISTS became a sub-plan per row, and the
+    -- run's records have no index on their keys: a full resolve read them once per queued record)
+    DELETE FROM pg_temp.identity_lookback_queued AS q
+    USING canon.identity_work_subject AS s
+    WHERE s.source_table = q.source_table AND s.source_pk = q.source_pk;
+    DELETE FROM pg_temp.identity_lookback_queued AS q
+    USING canon.identity_links AS l
+    WHERE l.source_table = q.source_table AND l.source_pk = q.source_pk;
     CREATE TEMP TABLE identity_lookback_linked ON COMMIT DROP AS  -- the lead records this run linked
     SELECT k.lead_date, k.name_given, k.surnames, k.name_tokens
     FROM canon.identity_links AS l
