@@ -110,6 +110,7 @@ BEGIN
     DROP TABLE pg_temp.identity_name_key;
     DROP TABLE pg_temp.identity_name_block;
     DROP TABLE pg_temp.identity_name_cand;
+    DROP TABLE pg_temp.identity_name_record_variant;
     DROP TABLE pg_temp.identity_name_subject;
     RETURN pg_catalog.jsonb_build_object('subjects', v_subjects, 'looked_back', v_looked_back, 'pairs', v_pairs) || v_blocks || v_written;
 END;

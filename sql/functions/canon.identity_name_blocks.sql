@@ -2,6 +2,8 @@
 -- pg_temp.identity_name_subject it builds, in the transaction's temporary tables:
 --   identity_name_cand: the lead records of existing persons whose lead date is at most p_days from some
 --     subject's, one row per surname: key 'GIVEN SURNAME' and date bucket (days since 2000-01-01 / p_days);
+--   identity_name_record_variant: the distinct tokens of those records (every token, the given name, the
+--     surnames), each with its variants (canon.name_token_variants), for the typo keys and the pairs step;
 --   identity_name_key: each subject's keys (given name + one surname, and the same with the given name or
 --     the surname replaced by a token one typo from it, canon.name_tokens_close) in its bucket and both
 --     neighbours (an equi-join), only those some candidate record holds;
@@ -36,6 +38,15 @@ BEGIN
     WHERE k.lead_date BETWEEN v_from AND v_to AND k.name_given IS NOT NULL;
     ANALYZE pg_temp.identity_name_cand;
 
+    PERFORM 'PRAGMA:TABLE: identity_name_record_variant (token text, variant text)';
+    CREATE TEMP TABLE identity_name_record_variant ON COMMIT DROP AS
+    SELECT t.token, v.variant
+    FROM (SELECT DISTINCT pg_catalog.unnest(c.name_tokens || c.surnames || c.given) AS token
+          FROM pg_temp.identity_name_cand AS c
+          WHERE c.surname IS NOT DISTINCT FROM c.surnames[1]) AS t  -- one row per surname: the first is enough
+    CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant);
+    ANALYZE pg_temp.identity_name_record_variant;
+
     -- each subject's name keys; the typo-tolerant ones replace the given name or the surname by a token
     -- one typo from it that a candidate record holds. Close tokens are found over the distinct tokens
     -- only, by equal one-letter deletions (canon.name_token_variants): the candidate records' own keys
@@ -53,17 +64,12 @@ BEGIN
               FROM parts AS p CROSS JOIN LATERAL (VALUES (p.given), (p.surname)) AS x (token)) AS t
         CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
     ),
-    record_variants AS MATERIALIZED (  -- the given names and surnames of the candidate records
-        SELECT t.token, v.variant
-        FROM (SELECT c.given AS token FROM pg_temp.identity_name_cand AS c
-              UNION
-              SELECT c.surname FROM pg_temp.identity_name_cand AS c) AS t
-        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
-    ),
     close_tokens AS MATERIALIZED (  -- a shared variant first (a hash join), then the typo test
         SELECT DISTINCT s.token, r.token AS close_token
         FROM subject_variants AS s
-        JOIN record_variants AS r ON r.variant = s.variant AND r.token <> s.token
+        -- every token of the candidate records: a close token that is no record's given name or surname
+        -- makes a key no record holds, dropped below
+        JOIN pg_temp.identity_name_record_variant AS r ON r.variant = s.variant AND r.token <> s.token
         WHERE canon.name_tokens_close(s.token, r.token)
     ),
     keys AS MATERIALIZED (  -- only the keys some candidate record holds, in any bucket

@@ -1,13 +1,15 @@
 -- NAME+DATE pairs (docs/identity.md), a step of canon.identity_link_names after canon.identity_name_blocks.
--- A subject and a candidate record of a kept block at most p_days apart form a pair; a pair is compared when
--- its names can reach a strong name level: the same three or more tokens, or one side's two or more
--- surnames each among the other's tokens exactly or as a token one letter longer or shorter sharing its
--- first or last letter (a superset of canon.compare_levels' SAME_FULL_NAME and GIVEN_BOTH_SURNAMES).
--- The pairs are made distinct before that names test. Only the compared pairs that can be strong (not
--- SAME_TOKENS, not one side's tokens all among the other's) are compared field by field (canon.compare_levels),
--- weighed with p_weights (a full name held by f distinct persons weighs log2(f) bits less) and checked for
--- a veto (canon.pair_veto); the strong ones, the only ones NAME+DATE decides on, go to pg_temp.identity_name_pair.
--- Returns the number of pairs compared (the names test passed).
+-- A subject and a candidate record of a kept block at most p_days apart form a pair; the pairs counted
+-- (made distinct) are those whose names pass the names test: the same three or more tokens, or one side's
+-- two or more surnames each among the other's tokens exactly or as a token one letter longer or shorter
+-- sharing its first or last letter. Of these, only the pairs whose names can reach a strong name level of
+-- canon.compare_levels are compared field by field: the same three or more tokens (SAME_FULL_NAME), or,
+-- neither SAME_TOKENS nor SUBSET, a given name found among the other's tokens up to a typo (or the two given
+-- names one typo apart) and one side's surnames all found so (GIVEN_BOTH_SURNAMES), "up to a typo" read from
+-- the tokens one typo apart over the distinct tokens of both sides (pg_temp.identity_name_near). The compared
+-- pairs are weighed with p_weights (a full name held by f distinct persons weighs log2(f) bits less) and
+-- checked for a veto (canon.pair_veto); the strong ones, the only ones NAME+DATE decides on, go to
+-- pg_temp.identity_name_pair. Returns the number of pairs that passed the names test.
 CREATE OR REPLACE FUNCTION canon.identity_name_pairs(p_weights jsonb, p_threshold numeric, p_days integer)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -20,36 +22,116 @@ BEGIN
     PERFORM 'PRAGMA:TABLE: identity_name_cand (source_table text, source_pk text, person_key uuid, lead_date date, name_tokens text[], surnames text[], given text, surname text, key text, bucket integer)';
     PERFORM 'PRAGMA:TABLE: identity_name_key (node_id integer, key text, bucket integer)';
     PERFORM 'PRAGMA:TABLE: identity_name_block (key text, bucket integer, kept boolean, records bigint)';
+    PERFORM 'PRAGMA:TABLE: identity_name_record_variant (token text, variant text)';
 
-    -- the compared pairs: a table of its own, analyzed, so that the comparisons below are planned on its
-    -- true size (estimated from the keys' join, it came out a few rows and was nested-looped). The pairs
-    -- are made distinct first, the names test then runs once per pair.
-    PERFORM 'PRAGMA:TABLE: identity_name_hit (node_id integer, source_table text, source_pk text, person_key uuid, name_tokens text[])';
+    -- tokens one typo apart, a subject's and a candidate record's (canon.name_tokens_close, or a letter
+    -- dropped from a three-letter token as canon.compare_levels allows between given names), found over the
+    -- distinct tokens only: a shared canon.name_token_variants variant (a hash join; the records' tokens and
+    -- variants are those of canon.identity_name_blocks), then the typo test.
+    -- A subject's token (side 'S') reaches itself and the candidate records' tokens one typo from it, a
+    -- record's token (side 'R') itself and the subjects' tokens one typo from it; a token with none is absent.
+    PERFORM 'PRAGMA:TABLE: identity_name_near (token text, side text, reach text[])';
+    CREATE TEMP TABLE identity_name_near ON COMMIT DROP AS
+    WITH subject_variants AS MATERIALIZED (
+        SELECT t.token, v.variant
+        FROM (SELECT DISTINCT pg_catalog.unnest(n.name_tokens || n.surnames || n.name_given) AS token
+              FROM pg_temp.identity_name_subject AS n) AS t
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
+    ),
+    close AS (
+        SELECT DISTINCT s.token AS subject_token, r.token AS record_token
+        FROM subject_variants AS s
+        JOIN pg_temp.identity_name_record_variant AS r ON r.variant = s.variant AND r.token <> s.token
+        WHERE canon.name_tokens_close(s.token, r.token)
+           OR LEAST(pg_catalog.length(s.token), pg_catalog.length(r.token)) = 3
+    )
+    SELECT x.token, x.side, x.token || pg_catalog.array_agg(x.other) AS reach
+    FROM (SELECT c.subject_token AS token, 'S' AS side, c.record_token AS other FROM close AS c
+          UNION ALL
+          SELECT c.record_token, 'R', c.subject_token FROM close AS c) AS x
+    GROUP BY x.token, x.side;
+    ANALYZE pg_temp.identity_name_near;
+
+    -- per subject: its tokens as codes of (first letter, length within one) and (last letter, length within
+    -- one), letter * 2^22 + 2 * length (+ 1 for the last letter): a candidate record's surname passes the
+    -- names test against the subject's tokens when one of its own two codes is among them (an array
+    -- operator per pair instead of a sub-query over the subject's tokens); and what its given name and its
+    -- surnames reach (identity_name_near)
+    PERFORM 'PRAGMA:TABLE: identity_name_reach (node_id integer, codes bigint[], given_reach text[], surname1_reach text[], surname2_reach text[])';
+    CREATE TEMP TABLE identity_name_reach ON COMMIT DROP AS
+    WITH codes AS (
+        SELECT n.node_id, pg_catalog.array_agg(x.code) AS codes
+        FROM pg_temp.identity_name_subject AS n
+        CROSS JOIN LATERAL pg_catalog.unnest(n.name_tokens) AS t (token)
+        CROSS JOIN LATERAL (VALUES (-1), (0), (1)) AS d (step)
+        CROSS JOIN LATERAL (VALUES (pg_catalog.ascii(t.token)::bigint * 4194304 + 2 * (pg_catalog.length(t.token) + d.step)),
+                                   (pg_catalog.ascii(pg_catalog.right(t.token, 1))::bigint * 4194304
+                                    + 2 * (pg_catalog.length(t.token) + d.step) + 1)) AS x (code)
+        GROUP BY n.node_id
+    )
+    SELECT n.node_id, e.codes, COALESCE(g.reach, ARRAY[n.name_given]) AS given_reach,
+           COALESCE(s1.reach, n.surnames[1:1]) AS surname1_reach, COALESCE(s2.reach, n.surnames[2:2]) AS surname2_reach
+    FROM pg_temp.identity_name_subject AS n
+    LEFT JOIN codes AS e ON e.node_id = n.node_id
+    LEFT JOIN pg_temp.identity_name_near AS g ON g.token = n.name_given AND g.side = 'S'
+    LEFT JOIN pg_temp.identity_name_near AS s1 ON s1.token = n.surnames[1] AND s1.side = 'S'
+    LEFT JOIN pg_temp.identity_name_near AS s2 ON s2.token = n.surnames[2] AND s2.side = 'S';
+    ANALYZE pg_temp.identity_name_reach;
+
+    -- the pairs and their names test: a table of its own, analyzed, so that the comparisons below are
+    -- planned on its true size (estimated from the keys' join, it came out a few rows and was nested-looped).
+    -- The names test runs on the join's rows (the record's surnames by their codes first, the subject's
+    -- surnames against the record's tokens only when they fail), the pairs passing it are made distinct;
+    -- "compared" says whether the pair can reach a strong name level (given name and surnames of each side
+    -- looked up in identity_name_near; more than two surnames are passed on untested).
+    PERFORM 'PRAGMA:TABLE: identity_name_hit (node_id integer, source_table text, source_pk text, person_key uuid, compared boolean)';
     CREATE TEMP TABLE identity_name_hit ON COMMIT DROP AS
-    SELECT h.node_id, h.source_table, h.source_pk, h.person_key, h.name_tokens
-    FROM (SELECT DISTINCT s.node_id, c.source_table, c.source_pk, c.person_key, c.name_tokens, c.surnames
-          FROM pg_temp.identity_name_key AS s
-          JOIN pg_temp.identity_name_block AS b ON b.key = s.key AND b.bucket = s.bucket AND b.kept
-          JOIN pg_temp.identity_name_cand AS c ON c.key = s.key AND c.bucket = s.bucket
-          JOIN pg_temp.identity_name_subject AS n ON n.node_id = s.node_id
-          WHERE abs(c.lead_date - n.lead_date) <= p_days
-            AND (c.source_table, c.source_pk) IS DISTINCT FROM (n.source_table, n.source_pk)) AS h
-    JOIN pg_temp.identity_name_subject AS n ON n.node_id = h.node_id
-    WHERE (n.name_tokens = h.name_tokens AND pg_catalog.cardinality(n.name_tokens) >= 3)
-       OR (pg_catalog.cardinality(n.surnames) >= 2
-           AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.surnames) AS x (token)
-                           WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(h.name_tokens) AS y (token)
-                                             WHERE y.token = x.token
-                                                OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
-                                                    AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
-                                                         OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1))))))
-       OR (pg_catalog.cardinality(h.surnames) >= 2
-           AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(h.surnames) AS x (token)
-                           WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.name_tokens) AS y (token)
-                                             WHERE y.token = x.token
-                                                OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
-                                                    AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
-                                                         OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1))))));
+    SELECT DISTINCT s.node_id, c.source_table, c.source_pk, c.person_key,
+           CASE WHEN n.name_tokens = c.name_tokens THEN pg_catalog.cardinality(n.name_tokens) >= 3
+                -- never strong: one side's two or more tokens all among the other's (SUBSET, or a veto level)
+                WHEN LEAST(pg_catalog.cardinality(n.name_tokens), pg_catalog.cardinality(c.name_tokens)) >= 2
+                     AND (n.name_tokens <@ c.name_tokens OR c.name_tokens <@ n.name_tokens) THEN false
+                ELSE (CASE pg_catalog.cardinality(n.surnames)  -- the surnames first: the given name mostly agrees
+                          WHEN 2 THEN r.surname1_reach && c.name_tokens AND r.surname2_reach && c.name_tokens
+                          ELSE pg_catalog.cardinality(n.surnames) > 2 END
+                      OR CASE pg_catalog.cardinality(c.surnames)
+                          WHEN 2 THEN COALESCE(cs1.reach, c.surnames[1:1]) && n.name_tokens
+                                      AND COALESCE(cs2.reach, c.surnames[2:2]) && n.name_tokens
+                          ELSE pg_catalog.cardinality(c.surnames) > 2 END)
+                     AND (r.given_reach && c.name_tokens OR c.given = ANY (r.given_reach)
+                          OR COALESCE(cg.reach, ARRAY[c.given]) && n.name_tokens) END AS compared
+    FROM pg_temp.identity_name_key AS s
+    JOIN pg_temp.identity_name_block AS b ON b.key = s.key AND b.bucket = s.bucket AND b.kept
+    JOIN pg_temp.identity_name_cand AS c ON c.key = s.key AND c.bucket = s.bucket
+    JOIN pg_temp.identity_name_subject AS n ON n.node_id = s.node_id
+    JOIN pg_temp.identity_name_reach AS r ON r.node_id = n.node_id
+    LEFT JOIN pg_temp.identity_name_near AS cg ON cg.token = c.given AND cg.side = 'R'
+    LEFT JOIN pg_temp.identity_name_near AS cs1 ON cs1.token = c.surnames[1] AND cs1.side = 'R'
+    LEFT JOIN pg_temp.identity_name_near AS cs2 ON cs2.token = c.surnames[2] AND cs2.side = 'R'
+    WHERE abs(c.lead_date - n.lead_date) <= p_days
+      AND (c.source_table, c.source_pk) IS DISTINCT FROM (n.source_table, n.source_pk)
+      AND ((n.name_tokens = c.name_tokens AND pg_catalog.cardinality(n.name_tokens) >= 3)
+           OR (pg_catalog.cardinality(c.surnames) >= 2
+               AND CASE WHEN pg_catalog.cardinality(c.surnames) = 2 THEN  -- the codes (identity_name_reach)
+                            ARRAY[pg_catalog.ascii(c.surnames[1])::bigint * 4194304 + 2 * pg_catalog.length(c.surnames[1]),
+                                  pg_catalog.ascii(pg_catalog.right(c.surnames[1], 1))::bigint * 4194304
+                                  + 2 * pg_catalog.length(c.surnames[1]) + 1] && r.codes
+                            AND ARRAY[pg_catalog.ascii(c.surnames[2])::bigint * 4194304 + 2 * pg_catalog.length(c.surnames[2]),
+                                      pg_catalog.ascii(pg_catalog.right(c.surnames[2], 1))::bigint * 4194304
+                                      + 2 * pg_catalog.length(c.surnames[2]) + 1] && r.codes
+                        ELSE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.surnames) AS x (token)
+                                         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.name_tokens) AS y (token)
+                                                           WHERE y.token = x.token
+                                                              OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
+                                                                  AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
+                                                                       OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1))))) END)
+           OR (pg_catalog.cardinality(n.surnames) >= 2
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.surnames) AS x (token)
+                               WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.name_tokens) AS y (token)
+                                                 WHERE y.token = x.token
+                                                    OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
+                                                        AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
+                                                             OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1)))))));
     GET DIAGNOSTICS v_pairs = ROW_COUNT;
     ANALYZE pg_temp.identity_name_hit;
 
@@ -65,11 +147,7 @@ BEGIN
         FROM pg_temp.identity_name_hit AS h
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = h.node_id
         JOIN canon.lead_keys AS k ON k.source_table = h.source_table AND k.source_pk = h.source_pk
-        -- never strong (canon.compare_levels): equal tokens under three (SAME_TOKENS), or one side's two or
-        -- more tokens all among the other's (SUBSET, or a veto level tested before it)
-        WHERE CASE WHEN n.name_tokens = h.name_tokens THEN pg_catalog.cardinality(n.name_tokens) >= 3
-                   ELSE NOT (LEAST(pg_catalog.cardinality(n.name_tokens), pg_catalog.cardinality(h.name_tokens)) >= 2
-                             AND (n.name_tokens <@ h.name_tokens OR h.name_tokens <@ n.name_tokens)) END
+        WHERE h.compared
         OFFSET 0  -- kept apart: pulled up, the comparison ran once per reference
     ),
     freq AS (  -- distinct persons holding each subject's exact name
@@ -92,7 +170,9 @@ BEGIN
     DELETE FROM pg_temp.identity_name_pair AS p WHERE NOT p.strong;  -- the decision reads strong pairs only
     ANALYZE pg_temp.identity_name_pair;  -- the veto check of the decision is planned from it
     DROP TABLE pg_temp.identity_name_hit;
+    DROP TABLE pg_temp.identity_name_near;
+    DROP TABLE pg_temp.identity_name_reach;
     RETURN v_pairs;
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_name_pairs(jsonb, numeric, integer) IS 'canon.identity_name_pairs(p_weights jsonb, p_threshold numeric, p_days integer) -> bigint pairs compared: NAME+DATE pairs of a strong name level, compared and weighed, as a temporary table (step of canon.identity_link_names)';
+COMMENT ON FUNCTION canon.identity_name_pairs(jsonb, numeric, integer) IS 'canon.identity_name_pairs(p_weights jsonb, p_threshold numeric, p_days integer) -> bigint pairs that passed the names test: NAME+DATE pairs that can reach a strong name level, compared and weighed, as a temporary table (step of canon.identity_link_names)';

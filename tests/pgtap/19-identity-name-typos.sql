@@ -4,7 +4,7 @@
 -- than one typo away out; canon.estimate_match_weights counts the u of SAME_FULL_NAME over persons.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(10);
+SELECT plan(11);
 
 TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
 INSERT INTO canon.identity_registry (person_key, confidence_level) VALUES
@@ -50,6 +50,32 @@ SELECT results_eq($$SELECT reason_code, candidates FROM canon.identity_unmatched
 SELECT is((SELECT (r ->> 'blocks_left_out') || '/' || (r ->> 'pairs_left_out') || '/' || (r ->> 'pairs')
            FROM canon.identity_link_names(0, canon.match_weight_map(), 0.66, 0.99, 0.5, 3, 0, 30) AS r), '3/3/0',
           'a typo-tolerant key is a block like any other: above max_block_size it is left out and counted');
+
+-- a surname found only up to a typo, and among the other's tokens but not its surnames: TITO LOPEZ JAUN
+-- (free text: surnames LOPEZ, JAUN) against TITO JUAN LOPEZ (given name TITO, surname field LOPEZ) is
+-- GIVEN_BOTH_SURNAMES from its own side only; the pre-test of canon.identity_name_pairs must pass it on
+INSERT INTO canon.identity_registry (person_key, confidence_level) VALUES ('00000000-0000-4000-8000-000000180005', 'HIGH');
+INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, phone, id_keys, name_tokens, name_given, surnames,
+                             two_surnames, row_hash)
+VALUES ('module_ct_cabinet_leads', 'nt-e1', '2031-03-10', '987661805', '{}', '{JUAN,LOPEZ,TITO}', 'TITO', '{LOPEZ}', false, 'x');
+INSERT INTO canon.identity_links (person_key, source_table, source_pk, match_rule, match_score, confidence_level)
+VALUES ('00000000-0000-4000-8000-000000180005', 'module_ct_cabinet_leads', 'nt-e1', 'NEW_PERSON', 100, 'HIGH');
+TRUNCATE canon.identity_work_subject;
+INSERT INTO canon.identity_work_subject (node_id, source_table, source_pk, lead_date, phone_usable, name_tokens,
+                                         given_name, name_given, surnames, two_surnames)
+VALUES (4, 'module_ct_scouting_daily', 'nt-s4', '2031-03-11', false, '{JAUN,LOPEZ,TITO}', 'TITO', 'TITO', '{LOPEZ,JAUN}', false);
+INSERT INTO canon.identity_unmatched (source_table, source_pk, reason_code)
+VALUES ('module_ct_scouting_daily', 'nt-s4', 'MISSING_IDENTIFIERS');
+CREATE TEMP TABLE t_typo AS
+    SELECT canon.identity_link_names(0, canon.match_weight_map(), 0.66, 0.99, 0.5, 3, 50, 30) AS result;
+SELECT results_eq($$SELECT (t.result ->> 'pairs')::int, u.reason_code, u.candidates -> 0 ->> 'person_key'
+                    FROM t_typo AS t, canon.identity_unmatched AS u WHERE u.source_pk = 'nt-s4'$$,
+                  $$VALUES (1, 'NEEDS_REVIEW'::text, '00000000-0000-4000-8000-000000180005'::text)$$,
+                  'TITO LOPEZ JAUN a day after TITO JUAN LOPEZ: compared, Tito is its candidate (its surnames up to a typo among the other''s tokens)');
+DELETE FROM canon.identity_unmatched WHERE source_pk = 'nt-s4';
+DELETE FROM canon.identity_links WHERE source_pk = 'nt-e1';
+DELETE FROM canon.lead_keys WHERE source_pk = 'nt-e1';
+DELETE FROM canon.identity_registry WHERE person_key = '00000000-0000-4000-8000-000000180005';
 
 -- u of SAME_FULL_NAME over persons: 4 named persons (6 pairs), one pair holding one full name
 CREATE TEMP TABLE t_est AS SELECT canon.estimate_match_weights(100, 1) AS result;
