@@ -23,7 +23,7 @@ BEGIN
     -- three parts, each read by its own index (lead_keys_undecided_idx, lead_keys_run_idx, the recheck
     -- list): OR-ed in one scan they read every record of the range, also in a run with nothing new
     FROM (SELECT c.source_table, c.source_pk FROM canon.lead_keys AS c
-          WHERE c.decided_hash IS DISTINCT FROM c.row_hash AND c.lead_date BETWEEN p_date_from AND p_date_to
+          WHERE c.undecided AND c.lead_date BETWEEN p_date_from AND p_date_to  -- decided_hash IS DISTINCT FROM row_hash
           UNION
           SELECT c.source_table, c.source_pk FROM canon.lead_keys AS c WHERE c.run_id = p_run_id
           UNION
