@@ -37,14 +37,7 @@ BEGIN
     FROM canon.identity_source_state AS st WHERE st.input = 'leads';
     IF v_fp_stored IS NOT DISTINCT FROM v_fp_raw || ':' || v_index_rows::text
        AND v_covered @> pg_catalog.daterange(p_date_from, p_date_to, '[]') THEN
-        SELECT pg_catalog.jsonb_build_object(
-                   'scanned', COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb),
-                   'changed', 0)
-        INTO v_scan
-        FROM (SELECT d.source_table, pg_catalog.sum(d.records) AS n
-              FROM canon.lead_scan_days AS d
-              WHERE d.lead_date BETWEEN p_date_from AND p_date_to
-              GROUP BY 1) AS x;
+        v_keys_changed := 0;
     ELSE
         IF v_fp_stored IS DISTINCT FROM v_fp_raw || ':' || v_index_rows::text OR v_covered IS NULL THEN
             v_covered := '{}'::datemultirange;  -- the index is current for no date but those scanned now
@@ -181,13 +174,7 @@ BEGIN
                 run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
             RETURNING t.source_table
         )
-        SELECT pg_catalog.jsonb_build_object(
-                   'scanned', (SELECT COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb)
-                               FROM (SELECT d.source_table, pg_catalog.sum(d.records) AS n
-                                     FROM canon.lead_scan_days AS d
-                                     WHERE d.lead_date BETWEEN p_date_from AND p_date_to GROUP BY 1) AS x),
-                   'changed', (SELECT pg_catalog.count(*) FROM upserted))
-        INTO v_scan;
+        SELECT pg_catalog.count(*) INTO v_keys_changed FROM upserted AS u;
         DROP TABLE pg_temp.identity_lead_keys;
         TRUNCATE canon.identity_work_lead;
         IF v_index_defs IS NOT NULL THEN
@@ -202,7 +189,15 @@ BEGIN
         SET fingerprint = EXCLUDED.fingerprint, covered = EXCLUDED.covered, run_id = EXCLUDED.run_id,
             updated_at = EXCLUDED.updated_at;
     END IF;
-    v_keys_changed := (v_scan ->> 'changed')::bigint;
+    -- the records of the range per source, as kept per date by the scans (this one or earlier ones)
+    SELECT pg_catalog.jsonb_build_object(
+               'scanned', COALESCE(pg_catalog.jsonb_object_agg(x.source_table, x.n), '{}'::jsonb),
+               'changed', v_keys_changed)
+    INTO v_scan
+    FROM (SELECT d.source_table, pg_catalog.sum(d.records) AS n
+          FROM canon.lead_scan_days AS d
+          WHERE d.lead_date BETWEEN p_date_from AND p_date_to
+          GROUP BY 1) AS x;
     -- statistics for the stages below after a large change; one under a tenth of the index leaves them
     -- true enough (v_index_rows: the rows before, or after a refresh)
     IF v_keys_changed > 1000 AND v_keys_changed * 10 > v_index_rows THEN
