@@ -43,15 +43,15 @@ BEGIN
         IF v_raw_rows >= 1000 AND v_index_rows < v_raw_rows / 2 THEN
             v_index_defs := canon.drop_secondary_indexes('canon.drivers_index'::regclass);
         END IF;
-        PERFORM 'PRAGMA:TABLE: identity_driver_raw (driver_id text, park_id text, full_name text, first_name text, last_name text, phone text, license text, document text, plate text, car text, hire_date date, row_hash text, row_version bigint)';
+        PERFORM 'PRAGMA:TABLE: identity_driver_raw (driver_id text, park_id text, full_name text, first_name text, last_name text, phone text, license text, document text, plate text, car text, hire_date date, row_version bigint, known_hash text, removed_at timestamptz, row_hash text)';
         PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, row_version bigint, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
         -- First the drivers whose raw row version (tableoid, xmin, ctid and whether the driver is in the
         -- target park, hashed with seed 4: the row hash's version) differs from the one they were read
-        -- from, or that were removed, with their row hash: an unchanged row is not hashed again (an md5
-        -- of every driver was most of a 1 % run's read).
+        -- from, or that were removed, with their row hash and the index's (known_hash, removed_at): an
+        -- unchanged row is not hashed again (an md5 of every driver was most of a 1 % run's read).
         CREATE TEMP TABLE identity_driver_raw ON COMMIT DROP AS
         SELECT s.driver_id, s.park_id, s.full_name, s.first_name, s.last_name, s.phone, s.license, s.document,
-               s.plate, s.car, s.hire_date, s.row_version,
+               s.plate, s.car, s.hire_date, s.row_version, s.known_hash, s.removed_at,
                -- v4: names folded by unaccent (canon.normalize_name)
                pg_catalog.md5(ROW('v4', s.park_id IS NOT DISTINCT FROM p_target, s.park_id, s.raw_full_name, s.first_name,
                                   s.middle_name, s.last_name, s.phone, s.license_number, s.license_normalized_number,
@@ -67,7 +67,7 @@ BEGIN
                      COALESCE(NULLIF(pg_catalog.btrim(d.car_normalized_number), ''), d.car_number)::text AS plate,
                      d.car_brand, d.car_model, d.car_number, d.car_normalized_number,
                      pg_catalog.concat_ws(' ', d.car_brand, d.car_model) AS car, d.hire_date, v.row_version,
-                     i.row_version AS known_version, i.removed_at
+                     i.row_version AS known_version, i.row_hash AS known_hash, i.removed_at
               FROM public.drivers AS d
               CROSS JOIN LATERAL (SELECT pg_catalog.hashtextextended(d.tableoid::text || '/' || d.xmin::text || '/' || d.ctid::text
                                                                      || '/' || (d.park_id IS NOT DISTINCT FROM p_target)::text, 4)
@@ -81,8 +81,7 @@ BEGIN
         -- the same content under a new row version: only the version is stored
         UPDATE canon.drivers_index AS i SET row_version = r.row_version
         FROM pg_temp.identity_driver_raw AS r
-        WHERE i.driver_id = r.driver_id AND i.row_hash = r.row_hash AND i.removed_at IS NULL
-          AND i.row_version IS DISTINCT FROM r.row_version;
+        WHERE i.driver_id = r.driver_id AND r.known_hash = r.row_hash AND r.removed_at IS NULL;
 
         -- the normalizer calls (~30 us a driver) run in parallel workers: CREATE TABLE AS may use a
         -- parallel plan, INSERT ... SELECT may not (PostgreSQL 15). Only new and changed drivers (row
@@ -105,8 +104,7 @@ BEGIN
                      canon.name_tokens(s.full_name) AS name_tokens,
                      pn.given_name AS name_given, pn.surnames, pn.two_surnames
               FROM (SELECT r.* FROM pg_temp.identity_driver_raw AS r
-                    LEFT JOIN canon.drivers_index AS i ON i.driver_id = r.driver_id
-                    WHERE i.row_hash IS DISTINCT FROM r.row_hash OR i.removed_at IS NOT NULL
+                    WHERE r.known_hash IS DISTINCT FROM r.row_hash OR r.removed_at IS NOT NULL
                     OFFSET 0) AS s
               CROSS JOIN LATERAL canon.parse_name(s.full_name, s.first_name, s.last_name) AS pn
               OFFSET 0) AS n;
