@@ -95,6 +95,9 @@ def test_every_function_pins_search_path_and_procedures_pin_it_themselves(instal
             SELECT p.oid::regprocedure::text FROM pg_proc p
              WHERE p.pronamespace::regnamespace::text = ANY (%(s)s) AND p.prokind = 'f'
                AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
+               -- a SQL-standard body (RETURN / BEGIN ATOMIC) binds its names when it is created: no
+               -- search_path is read when it runs, and without a SET clause the planner can inline it
+               AND p.prosqlbody IS NULL
         """, {"s": list(SCHEMAS)}).fetchall()
         assert unpinned == []
         # a procedure pins the session's search_path itself, or only forwards with one schema-qualified
