@@ -13,7 +13,7 @@
 -- p_margin bits weaker; a runner-up within the margin queues MULTIPLE_CANDIDATES; a best person between
 -- p_review_threshold and p_link_threshold queues NEEDS_REVIEW. Candidates list person and source keys only.
 -- Returns {subjects, looked_back, pairs, pairs_left_out, blocks_left_out, linked, needs_review, multiple_candidates}.
--- Steps: canon.identity_name_blocks, canon.identity_name_pairs, the ranking here, canon.identity_name_write.
+-- Steps: canon.identity_name_tokens, canon.identity_name_blocks, canon.identity_name_pairs, the ranking here, canon.identity_name_write.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
 CREATE OR REPLACE FUNCTION canon.identity_link_names(p_run_id bigint, p_weights jsonb, p_threshold numeric,
@@ -59,7 +59,9 @@ BEGIN
     v_subjects := v_subjects + v_looked_back;
     ANALYZE pg_temp.identity_name_subject;  -- unanalyzed, the pair query below joined it in a nested loop
 
-    -- blocks, pairs of a strong name level, compared and weighed: steps of their own (docs/identity.md)
+    -- the token dictionary, blocks, pairs of a strong name level, compared and weighed: steps of their
+    -- own (docs/identity.md)
+    PERFORM canon.identity_name_tokens(p_run_id);
     v_blocks := canon.identity_name_blocks(p_days, p_max_block);
     v_pairs := canon.identity_name_pairs(p_weights, p_threshold, p_days);
     PERFORM 'PRAGMA:TABLE: identity_name_pair (node_id integer, source_table text, source_pk text, person_key uuid, other_table text, other_pk text, levels text[], weight_milli bigint, veto text, strong boolean)';

@@ -1,7 +1,8 @@
 -- NAME+DATE blocks (docs/identity.md), a step of canon.identity_link_names. From the subjects in
 -- pg_temp.identity_name_subject it builds, in the transaction's temporary tables:
---   identity_name_cand: the lead records of existing persons whose lead date is at most p_days from some
---     subject's, one row per surname: key 'GIVEN SURNAME' and date bucket (days since 2000-01-01 / p_days);
+--   identity_name_wanted: the subjects' keys, exact and with a typo (canon.name_token_variant);
+--   identity_name_cand: the lead records of existing persons holding a wanted key whose lead date is at
+--     most p_days from some subject's, one row per surname: key 'GIVEN SURNAME' and date bucket (days since 2000-01-01 / p_days);
 --   identity_name_record_variant: the distinct tokens of those records (every token, the given name, the
 --     surnames), each with its variants (canon.name_token_variants), for the typo keys and the pairs step;
 --   identity_name_key: each subject's keys (given name + one surname, and the same with the given name or
@@ -25,18 +26,56 @@ BEGIN
     SELECT pg_catalog.min(n.lead_date) - p_days, pg_catalog.max(n.lead_date) + p_days INTO v_from, v_to
     FROM pg_temp.identity_name_subject AS n;
 
-    -- every lead record of an existing person in the date range, in all its blocks: the keys below are
-    -- kept only when one of these holds them (a typo key no record holds finds nothing)
+    -- the keys the subjects can meet: given name + surname, and either replaced by a token one typo from
+    -- it that a lead record holds (canon.name_token_variant, kept by canon.identity_name_tokens; the same
+    -- test as the subjects' keys below). Known before any candidate record is read, they fetch only the
+    -- records holding one (by index): a run's few subjects no longer read every record of their dates.
+    PERFORM 'PRAGMA:TABLE: identity_name_wanted (key text)';
+    CREATE TEMP TABLE identity_name_wanted ON COMMIT DROP AS
+    WITH parts AS MATERIALIZED (
+        SELECT DISTINCT n.name_given AS given, sn.surname
+        FROM pg_temp.identity_name_subject AS n
+        CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
+    ),
+    close_tokens AS MATERIALIZED (
+        SELECT DISTINCT t.token, d.token AS close_token
+        FROM (SELECT DISTINCT x.token
+              FROM parts AS p CROSS JOIN LATERAL (VALUES (p.given), (p.surname)) AS x (token)) AS t
+        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
+        JOIN canon.name_token_variant AS d ON d.variant = v.variant AND d.token <> t.token
+        WHERE canon.name_tokens_close(t.token, d.token)
+    )
+    SELECT p.given || ' ' || p.surname AS key FROM parts AS p
+    UNION
+    SELECT c.close_token || ' ' || p.surname FROM parts AS p JOIN close_tokens AS c ON c.token = p.given
+    UNION
+    SELECT p.given || ' ' || c.close_token FROM parts AS p JOIN close_tokens AS c ON c.token = p.surname;
+    ANALYZE pg_temp.identity_name_wanted;
+
+    -- every lead record of an existing person in the date range holding a wanted key, in all its blocks:
+    -- the keys below are kept only when one of these holds them (a typo key no record holds finds
+    -- nothing). A record's keys are its given name with its first and with its second surname
+    -- (canon.parse_name reads at most two), each indexed with the lead date (migration 0043).
     PERFORM 'PRAGMA:TABLE: identity_name_cand (source_table text, source_pk text, person_key uuid, lead_date date, name_tokens text[], surnames text[], given text, surname text, key text, bucket integer)';
     CREATE TEMP TABLE identity_name_cand ON COMMIT DROP AS
     SELECT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens, k.surnames,
            k.name_given AS given, sn.surname, k.name_given || ' ' || sn.surname AS key,
            (k.lead_date - DATE '2000-01-01') / p_days AS bucket
-    FROM canon.lead_keys AS k
+    FROM (SELECT k1.source_table, k1.source_pk
+          FROM pg_temp.identity_name_wanted AS w
+          JOIN canon.lead_keys AS k1 ON k1.name_given || ' ' || k1.surnames[1] = w.key
+          WHERE k1.name_given IS NOT NULL AND k1.lead_date BETWEEN v_from AND v_to
+          UNION
+          SELECT k2.source_table, k2.source_pk
+          FROM pg_temp.identity_name_wanted AS w
+          JOIN canon.lead_keys AS k2 ON k2.name_given || ' ' || k2.surnames[2] = w.key
+          WHERE k2.name_given IS NOT NULL AND pg_catalog.cardinality(k2.surnames) >= 2
+            AND k2.lead_date BETWEEN v_from AND v_to) AS h
+    JOIN canon.lead_keys AS k ON k.source_table = h.source_table AND k.source_pk = h.source_pk
     JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
-    CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname)
-    WHERE k.lead_date BETWEEN v_from AND v_to AND k.name_given IS NOT NULL;
+    CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname);
     ANALYZE pg_temp.identity_name_cand;
+    DROP TABLE pg_temp.identity_name_wanted;
 
     PERFORM 'PRAGMA:TABLE: identity_name_record_variant (token text, variant text)';
     CREATE TEMP TABLE identity_name_record_variant ON COMMIT DROP AS

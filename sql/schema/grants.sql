@@ -93,7 +93,7 @@ REVOKE EXECUTE ON FUNCTION canon.identity_index_drivers(bigint, text), canon.ide
     canon.identity_cluster(integer, numeric, jsonb, numeric), canon.identity_decide_records(bigint, numeric, numeric),
     canon.identity_write(bigint, integer), canon.identity_link_drivers(bigint, bigint, numeric, jsonb, numeric, numeric),
     canon.identity_name_lookback(bigint, integer), canon.identity_link_names(bigint, jsonb, numeric, numeric, numeric, numeric, integer, integer),
-    canon.identity_name_blocks(integer, integer), canon.identity_name_pairs(jsonb, numeric, integer),
+    canon.identity_name_tokens(bigint), canon.identity_name_blocks(integer, integer), canon.identity_name_pairs(jsonb, numeric, integer),
     canon.identity_name_write(bigint, numeric),
     canon.identity_found_named(bigint)
     FROM lead_attribution_job, lead_attribution_writer;

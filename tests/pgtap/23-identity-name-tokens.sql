@@ -1,0 +1,61 @@
+-- The NAME+DATE token dictionary (canon.identity_name_tokens): the first call holds every name token of
+-- the lead records with its one-letter deletions; a later call adds only the tokens of the records
+-- indexed since; a new canon.name_token_variants (another digest) fills it anew; the subjects' typo keys
+-- are read from it, so a record one typo from a subject is fetched by key (canon.identity_name_blocks).
+BEGIN;
+SET client_min_messages = warning;
+SELECT plan(12);
+
+SELECT has_function('canon', 'identity_name_tokens', ARRAY['bigint'], 'canon.identity_name_tokens exists');
+SELECT ok(NOT has_function_privilege('lead_attribution_writer', 'canon.identity_name_tokens(bigint)', 'EXECUTE'),
+          'the step is not granted to the writer role');
+SELECT has_index('canon', 'lead_keys', 'lead_keys_name_first_idx', 'the records'' first NAME+DATE key is indexed');
+
+TRUNCATE canon.name_token_variant;
+DELETE FROM canon.identity_source_state WHERE input = 'name_tokens';
+INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, name_tokens, name_given, surnames, two_surnames, row_hash, run_id)
+VALUES ('module_ct_cabinet_leads', 'tk-1', '2031-05-01', '{MAMANI,PERCY,QUISPE}', 'PERCY', '{QUISPE,MAMANI}', true, 'x', 7001),
+       ('module_ct_cabinet_leads', 'tk-2', '2031-05-02', '{ANA,LUZ}', 'ANA', '{LUZ}', false, 'x', 7001);
+
+SELECT is(canon.identity_name_tokens(7001),
+          (SELECT pg_catalog.sum(pg_catalog.cardinality(canon.name_token_variants(t)))::bigint
+           FROM pg_catalog.unnest(ARRAY['MAMANI', 'PERCY', 'QUISPE', 'ANA', 'LUZ']) AS t),
+          'the first call adds every token of the records with each of its variants');
+SELECT ok(EXISTS (SELECT 1 FROM canon.name_token_variant WHERE token = 'PERCY' AND variant = 'PERY'),
+          'a token is found by its one-letter deletion');
+SELECT is((SELECT run_id FROM canon.identity_source_state WHERE input = 'name_tokens'), 7001::bigint,
+          'the state holds the run the dictionary is current for');
+SELECT is(canon.identity_name_tokens(7002), 0::bigint, 'nothing new indexed: nothing added');
+
+INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, name_tokens, name_given, surnames, two_surnames, row_hash, run_id)
+VALUES ('module_ct_cabinet_leads', 'tk-3', '2031-05-03', '{LUZ,PERCY,ROJAS}', 'PERCY', '{ROJAS,LUZ}', true, 'x', 7003);
+SELECT is(canon.identity_name_tokens(7003), pg_catalog.cardinality(canon.name_token_variants('ROJAS'))::bigint,
+          'a record indexed since adds only its tokens not yet held');
+
+UPDATE canon.identity_source_state SET fingerprint = 'another version of canon.name_token_variants'
+WHERE input = 'name_tokens';
+INSERT INTO canon.name_token_variant (token, variant) VALUES ('GONE', 'GONE');
+SELECT canon.identity_name_tokens(7004);
+SELECT is((SELECT pg_catalog.count(*) FROM canon.name_token_variant WHERE token = 'GONE'), 0::bigint,
+          'another digest of canon.name_token_variants fills the dictionary anew');
+SELECT is((SELECT pg_catalog.count(DISTINCT token) FROM canon.name_token_variant
+           WHERE token IN ('MAMANI', 'PERCY', 'QUISPE', 'ANA', 'LUZ', 'ROJAS')), 6::bigint,
+          'filled anew from every record, whatever its run');
+
+-- a subject one typo from a candidate record's given name: the typo key is wanted and its record fetched
+INSERT INTO canon.identity_registry (person_key, confidence_level) VALUES ('00000000-0000-4000-8000-000000230001', 'HIGH');
+INSERT INTO canon.identity_links (person_key, source_table, source_pk, match_rule, match_score, confidence_level)
+VALUES ('00000000-0000-4000-8000-000000230001', 'module_ct_cabinet_leads', 'tk-1', 'NEW_PERSON', 100, 'HIGH');
+CREATE TEMP TABLE identity_name_subject ON COMMIT DROP AS
+SELECT 1 AS node_id, 'module_ct_scouting_daily'::text AS source_table, 'tk-s1'::text AS source_pk,
+       DATE '2031-05-04' AS lead_date, NULL::text AS phone, '{}'::text[] AS id_keys, NULL::text AS plate,
+       '{MAMANI,PERYC,QUISPE}'::text[] AS name_tokens, 'PERYC'::text AS name_given,
+       '{QUISPE,MAMANI}'::text[] AS surnames, true AS two_surnames, NULL::text AS car_key;
+SELECT canon.identity_name_blocks(30, 50);
+SELECT ok(EXISTS (SELECT 1 FROM pg_temp.identity_name_cand WHERE source_pk = 'tk-1' AND key = 'PERCY QUISPE'),
+          'the record of PERCY QUISPE is fetched for the subject PERYC QUISPE');
+SELECT ok(EXISTS (SELECT 1 FROM pg_temp.identity_name_key WHERE node_id = 1 AND key = 'PERCY QUISPE'),
+          'and the subject holds its typo key');
+
+SELECT * FROM finish();
+ROLLBACK;
