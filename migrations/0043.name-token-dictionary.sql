@@ -1,10 +1,10 @@
 -- depends: 0042.identity-row-versions
 -- NAME+DATE reads the records its subjects' name keys can meet, not every record of their dates
 -- (docs/identity.md, "Speed"):
--- * name_token_variant: every name token of the lead records (given name, surnames, all tokens) with its
---   one-letter deletions (canon.name_token_variants). The tokens one typo from a subject's given name or
---   surname are looked up here, so the typo keys are known before any candidate record is read. Kept by
---   canon.identity_name_tokens: the tokens of the records each run indexed are added; a token whose
+-- * name_token_variant: every given name and every surname of the lead records (role G or S) with its
+--   one-letter deletions (canon.name_token_variants). The given names and surnames one typo from a
+--   subject's are looked up here, so the typo keys are known before any candidate record is read. Kept by
+--   canon.identity_name_tokens: the names of the records each run indexed are added; a name whose
 --   records were removed stays (it only adds a key no record holds). Filled on the first run after this
 --   migration (identity_source_state 'name_tokens' is absent) and again whenever
 --   canon.name_token_variants changes.
@@ -13,12 +13,11 @@
 SET lock_timeout = '10s';
 
 CREATE TABLE canon.name_token_variant (
-    token text NOT NULL,
+    role "char" NOT NULL CHECK (role IN ('G', 'S')),
     variant text NOT NULL,
-    PRIMARY KEY (token, variant)
+    token text NOT NULL,
+    PRIMARY KEY (role, variant, token)
 );
--- squawk-ignore require-concurrent-index-creation
-CREATE INDEX name_token_variant_variant_idx ON canon.name_token_variant (variant);
 
 -- the state row of the dictionary: its fingerprint is the digest of canon.name_token_variants. The
 -- check is replaced in one step: the table holds a row per input (two), written by identity only.

@@ -26,9 +26,10 @@ BEGIN
     SELECT pg_catalog.min(n.lead_date) - p_days, pg_catalog.max(n.lead_date) + p_days INTO v_from, v_to
     FROM pg_temp.identity_name_subject AS n;
 
-    -- the keys the subjects can meet: given name + surname, and either replaced by a token one typo from
-    -- it that a lead record holds (canon.name_token_variant, kept by canon.identity_name_tokens; the same
-    -- test as the subjects' keys below). Known before any candidate record is read, they fetch only the
+    -- the keys the subjects can meet: given name + surname, and the given name replaced by a given name one
+    -- typo from it that a lead record holds, or the surname by such a surname (canon.name_token_variant,
+    -- kept by canon.identity_name_tokens; the same test as the subjects' keys below, which keep a typo key
+    -- only when a record holds it). Known before any candidate record is read, they fetch only the
     -- records holding one (by index): a run's few subjects no longer read every record of their dates.
     PERFORM 'PRAGMA:TABLE: identity_name_wanted (key text)';
     CREATE TEMP TABLE identity_name_wanted ON COMMIT DROP AS
@@ -38,18 +39,19 @@ BEGIN
         CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
     ),
     close_tokens AS MATERIALIZED (
-        SELECT DISTINCT t.token, d.token AS close_token
-        FROM (SELECT DISTINCT x.token
-              FROM parts AS p CROSS JOIN LATERAL (VALUES (p.given), (p.surname)) AS x (token)) AS t
+        SELECT DISTINCT t.role, t.token, d.token AS close_token
+        FROM (SELECT DISTINCT 'G'::"char" AS role, p.given AS token FROM parts AS p
+              UNION
+              SELECT 'S'::"char", p.surname FROM parts AS p) AS t
         CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
-        JOIN canon.name_token_variant AS d ON d.variant = v.variant AND d.token <> t.token
+        JOIN canon.name_token_variant AS d ON d.role = t.role AND d.variant = v.variant AND d.token <> t.token
         WHERE canon.name_tokens_close(t.token, d.token)
     )
     SELECT p.given || ' ' || p.surname AS key FROM parts AS p
     UNION
-    SELECT c.close_token || ' ' || p.surname FROM parts AS p JOIN close_tokens AS c ON c.token = p.given
+    SELECT c.close_token || ' ' || p.surname FROM parts AS p JOIN close_tokens AS c ON c.role = 'G' AND c.token = p.given
     UNION
-    SELECT p.given || ' ' || c.close_token FROM parts AS p JOIN close_tokens AS c ON c.token = p.surname;
+    SELECT p.given || ' ' || c.close_token FROM parts AS p JOIN close_tokens AS c ON c.role = 'S' AND c.token = p.surname;
     ANALYZE pg_temp.identity_name_wanted;
 
     -- every lead record of an existing person in the date range holding a wanted key, in all its blocks:
@@ -61,17 +63,20 @@ BEGIN
     SELECT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens, k.surnames,
            k.name_given AS given, sn.surname, k.name_given || ' ' || sn.surname AS key,
            (k.lead_date - DATE '2000-01-01') / p_days AS bucket
-    FROM (SELECT k1.source_table, k1.source_pk
+    -- the records whose first key is wanted, then those whose second key only is (each record once,
+    -- without sorting them to make them distinct)
+    FROM (SELECT k1.source_table, k1.source_pk, k1.lead_date, k1.name_tokens, k1.surnames, k1.name_given
           FROM pg_temp.identity_name_wanted AS w
           JOIN canon.lead_keys AS k1 ON k1.name_given || ' ' || k1.surnames[1] = w.key
           WHERE k1.name_given IS NOT NULL AND k1.lead_date BETWEEN v_from AND v_to
-          UNION
-          SELECT k2.source_table, k2.source_pk
+          UNION ALL
+          SELECT k2.source_table, k2.source_pk, k2.lead_date, k2.name_tokens, k2.surnames, k2.name_given
           FROM pg_temp.identity_name_wanted AS w
           JOIN canon.lead_keys AS k2 ON k2.name_given || ' ' || k2.surnames[2] = w.key
           WHERE k2.name_given IS NOT NULL AND pg_catalog.cardinality(k2.surnames) >= 2
-            AND k2.lead_date BETWEEN v_from AND v_to) AS h
-    JOIN canon.lead_keys AS k ON k.source_table = h.source_table AND k.source_pk = h.source_pk
+            AND k2.lead_date BETWEEN v_from AND v_to
+            AND NOT EXISTS (SELECT 1 FROM pg_temp.identity_name_wanted AS w1
+                            WHERE w1.key = k2.name_given || ' ' || k2.surnames[1])) AS k
     JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
     CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname);
     ANALYZE pg_temp.identity_name_cand;

@@ -1,10 +1,11 @@
 -- NAME+DATE token dictionary (docs/identity.md, "Speed"), a step of canon.identity_link_names before
--- canon.identity_name_blocks: canon.name_token_variant holds every name token of the lead records (given
--- name, surnames, all tokens) with its variants (canon.name_token_variants), so that the tokens one typo
--- from a subject's are found without reading the candidate records. Adds the tokens of the records
--- indexed since the last call (lead_keys.run_id, by index); fills the dictionary anew on the first call
--- and whenever canon.name_token_variants changed (its digest is the state's fingerprint). A token whose
--- records were removed stays: it can only add a key that no record holds. Returns the rows added.
+-- canon.identity_name_blocks: canon.name_token_variant holds every given name (role G) and surname (role
+-- S) of the lead records with its variants (canon.name_token_variants), so that the given names and
+-- surnames one typo from a subject's are found without reading the candidate records. Adds the names of
+-- the records indexed since the last call (lead_keys.run_id, by index); fills the dictionary anew on the
+-- first call and whenever canon.name_token_variants changed (its digest is the state's fingerprint). A
+-- name whose records were removed stays: it can only add a key that no record holds. Returns the rows
+-- added.
 -- A step of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
 CREATE OR REPLACE FUNCTION canon.identity_name_tokens(p_run_id bigint)
@@ -31,16 +32,17 @@ BEGIN
         v_since := NULL;
     END IF;
 
-    INSERT INTO canon.name_token_variant (token, variant)
-    SELECT t.token, v.variant
-    FROM (SELECT DISTINCT x.token
+    INSERT INTO canon.name_token_variant (role, variant, token)
+    SELECT t.role, v.variant, t.token
+    FROM (SELECT DISTINCT x.role, x.token
           FROM canon.lead_keys AS k
-          CROSS JOIN LATERAL pg_catalog.unnest(k.name_tokens || k.surnames || k.name_given) AS x (token)
+          CROSS JOIN LATERAL (SELECT 'G'::"char", k.name_given
+                              UNION ALL
+                              SELECT 'S'::"char", sn.surname FROM pg_catalog.unnest(k.surnames) AS sn (surname)) AS x (role, token)
           -- a record written without a run (by hand) is read every time, by the same index
           WHERE (v_since IS NULL OR k.run_id > v_since OR k.run_id IS NULL) AND x.token IS NOT NULL) AS t
     CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
-    WHERE NOT EXISTS (SELECT 1 FROM canon.name_token_variant AS d WHERE d.token = t.token)
-    ON CONFLICT (token, variant) DO NOTHING;
+    ON CONFLICT (role, variant, token) DO NOTHING;
     GET DIAGNOSTICS v_added = ROW_COUNT;
     IF v_since IS NULL THEN
         ANALYZE canon.name_token_variant;  -- filled anew: joined by variant right after

@@ -1,5 +1,5 @@
--- The NAME+DATE token dictionary (canon.identity_name_tokens): the first call holds every name token of
--- the lead records with its one-letter deletions; a later call adds only the tokens of the records
+-- The NAME+DATE token dictionary (canon.identity_name_tokens): the first call holds every given name and
+-- surname of the lead records with its one-letter deletions; a later call adds only the tokens of the records
 -- indexed since; a new canon.name_token_variants (another digest) fills it anew; the subjects' typo keys
 -- are read from it, so a record one typo from a subject is fetched by key (canon.identity_name_blocks).
 BEGIN;
@@ -20,9 +20,9 @@ VALUES ('module_ct_cabinet_leads', 'tk-1', '2031-05-01', '{MAMANI,PERCY,QUISPE}'
 SELECT is(canon.identity_name_tokens(7001),
           (SELECT pg_catalog.sum(pg_catalog.cardinality(canon.name_token_variants(t)))::bigint
            FROM pg_catalog.unnest(ARRAY['MAMANI', 'PERCY', 'QUISPE', 'ANA', 'LUZ']) AS t),
-          'the first call adds every token of the records with each of its variants');
-SELECT ok(EXISTS (SELECT 1 FROM canon.name_token_variant WHERE token = 'PERCY' AND variant = 'PERY'),
-          'a token is found by its one-letter deletion');
+          'the first call adds every given name and surname of the records with each of its variants');
+SELECT ok(EXISTS (SELECT 1 FROM canon.name_token_variant WHERE role = 'G' AND variant = 'PERY' AND token = 'PERCY'),
+          'a given name is found by its one-letter deletion');
 SELECT is((SELECT run_id FROM canon.identity_source_state WHERE input = 'name_tokens'), 7001::bigint,
           'the state holds the run the dictionary is current for');
 SELECT is(canon.identity_name_tokens(7002), 0::bigint, 'nothing new indexed: nothing added');
@@ -30,11 +30,11 @@ SELECT is(canon.identity_name_tokens(7002), 0::bigint, 'nothing new indexed: not
 INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, name_tokens, name_given, surnames, two_surnames, row_hash, run_id)
 VALUES ('module_ct_cabinet_leads', 'tk-3', '2031-05-03', '{LUZ,PERCY,ROJAS}', 'PERCY', '{ROJAS,LUZ}', true, 'x', 7003);
 SELECT is(canon.identity_name_tokens(7003), pg_catalog.cardinality(canon.name_token_variants('ROJAS'))::bigint,
-          'a record indexed since adds only its tokens not yet held');
+          'a record indexed since adds only its names not yet held');
 
 UPDATE canon.identity_source_state SET fingerprint = 'another version of canon.name_token_variants'
 WHERE input = 'name_tokens';
-INSERT INTO canon.name_token_variant (token, variant) VALUES ('GONE', 'GONE');
+INSERT INTO canon.name_token_variant (role, variant, token) VALUES ('S', 'GONE', 'GONE');
 SELECT canon.identity_name_tokens(7004);
 SELECT is((SELECT pg_catalog.count(*) FROM canon.name_token_variant WHERE token = 'GONE'), 0::bigint,
           'another digest of canon.name_token_variants fills the dictionary anew');
