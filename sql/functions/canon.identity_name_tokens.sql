@@ -19,12 +19,6 @@ DECLARE
     v_since bigint;
     v_added bigint;
 BEGIN
-    IF p_run_id IS NULL THEN
-        RAISE EXCEPTION 'identity_name_tokens needs a run id'
-            USING ERRCODE = '22004',
-                  DETAIL = 'p_run_id is NULL.',
-                  HINT = 'It is a step of canon.run_identity, which passes its run id.';
-    END IF;
     SELECT st.fingerprint, st.run_id INTO v_fingerprint, v_since
     FROM canon.identity_source_state AS st WHERE st.input = 'name_tokens';
     IF v_fingerprint IS DISTINCT FROM v_digest THEN
