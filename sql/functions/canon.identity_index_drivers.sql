@@ -83,30 +83,22 @@ BEGIN
         FROM pg_temp.identity_driver_raw AS r
         WHERE i.driver_id = r.driver_id AND r.known_hash = r.row_hash AND r.removed_at IS NULL;
 
-        -- the normalizer calls (~30 us a driver) run in parallel workers: CREATE TABLE AS may use a
-        -- parallel plan, INSERT ... SELECT may not (PostgreSQL 15). Only new and changed drivers (row
-        -- hash) are normalized; the target list is computed after that filter. The PERFORM is a no-op
-        -- that tells plpgsql_check the shape of the temporary table.
-        -- The keys derived from normalized values (licence DNI, name blocks) are computed there too, over
-        -- a subquery kept apart by OFFSET 0 (pulled up, it would normalize the licence and the name twice).
-        -- Name blocks serve rule R4 only, which reads drivers of the target park with a car: half the
-        -- drivers (6 us each). Whether a driver is in the target park is part of its row hash and the
-        -- fingerprint holds the setting, so a new target_park_id re-normalizes the drivers it moves.
+        -- Only new and changed drivers (row hash) are normalized, each by one call of canon.normalize_record
+        -- (~15 us a driver; seven calls took 31 us), over a subquery kept apart by OFFSET 0 (pulled up, the
+        -- call would run once per column it fills). The PERFORM above is a no-op that tells plpgsql_check
+        -- the shape of the temporary table. Name blocks serve rule R4 only, which reads drivers of the
+        -- target park with a car: half the drivers. Whether a driver is in the target park is part of its
+        -- row hash and the fingerprint holds the setting, so a new target_park_id re-normalizes the
+        -- drivers it moves.
         CREATE TEMP TABLE identity_driver_keys ON COMMIT DROP AS
-        SELECT n.*, canon.license_dni(n.license) AS license_dni,
-               CASE WHEN n.car <> '' AND n.park_id = p_target THEN canon.name_block_keys(n.name_tokens)
-                    ELSE '{}'::text[] END AS name_blocks
+        SELECT n.driver_id, n.park_id, n.first_name, n.car, n.hire_date, n.row_hash, n.row_version,
+               (n.k).phone, (n.k).license, (n.k).document, (n.k).plate, (n.k).name_tokens, (n.k).given_name AS name_given,
+               (n.k).surnames, (n.k).two_surnames, (n.k).license_dni, (n.k).name_blocks
         FROM (SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash, s.row_version,
-                     canon.normalize_phone(s.phone) AS phone,
-                     canon.normalize_license(s.license) AS license,
-                     canon.normalize_document(s.document) AS document,
-                     canon.normalize_plate(s.plate) AS plate,
-                     canon.name_tokens(s.full_name) AS name_tokens,
-                     pn.given_name AS name_given, pn.surnames, pn.two_surnames
-              FROM (SELECT r.* FROM pg_temp.identity_driver_raw AS r
-                    WHERE r.known_hash IS DISTINCT FROM r.row_hash OR r.removed_at IS NOT NULL
-                    OFFSET 0) AS s
-              CROSS JOIN LATERAL canon.parse_name(s.full_name, s.first_name, s.last_name) AS pn
+                     canon.normalize_record(s.phone, s.license, s.document, s.plate, s.full_name, s.first_name, s.last_name,
+                                            s.car <> '' AND s.park_id = p_target) AS k
+              FROM pg_temp.identity_driver_raw AS s
+              WHERE s.known_hash IS DISTINCT FROM s.row_hash OR s.removed_at IS NOT NULL
               OFFSET 0) AS n;
         DROP TABLE pg_temp.identity_driver_raw;
 

@@ -54,9 +54,9 @@ BEGIN
         -- One serial read of the view: the records of each source and date into canon.lead_scan_days, and
         -- into an unlogged work table only the rows whose raw row version (tableoid, xmin, ctid; hashed
         -- with seed 4, the row hash's version below) differs from the one their record was read from,
-        -- with their row hash (an md5 of every row was most of a 1 % run's read). The normalizer calls
-        -- (~30 us a record) then run over it in a CREATE TABLE AS, which may use parallel workers (see the
-        -- drivers above and migration 0013). Only new and changed records (row hash) are normalized; a
+        -- with their row hash (an md5 of every row was most of a 1 % run's read). The normalizer call
+        -- (canon.normalize_record, ~11 us a record) then runs over it in a CREATE TABLE AS, which may use
+        -- parallel workers (migration 0013). Only new and changed records (row hash) are normalized; a
         -- row whose version changed with the same content only has its version stored.
         -- The view's row estimate is a handful (its reject and date filters are computed), so the join
         -- with lead_keys was planned as one index probe per record (1.0 s of 1.9 s at scale 100): the
@@ -113,20 +113,19 @@ BEGIN
           AND k.row_hash = w.row_hash AND k.row_version IS DISTINCT FROM w.row_version;
 
         PERFORM 'PRAGMA:TABLE: identity_lead_keys (source_table text, source_pk text, lead_date date, row_hash text, row_version bigint, driver_id text, first_name_raw text, car text, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
-        -- name blocks serve rule R4 only, which needs a car: two records in three have none (6 us a record)
+        -- each record normalized by one call of canon.normalize_record (see canon.identity_index_drivers), over
+        -- a subquery kept apart by OFFSET 0; name blocks serve rule R4 only, which needs a car: two records in
+        -- three have none
         CREATE TEMP TABLE identity_lead_keys ON COMMIT DROP AS
-        SELECT n.*, canon.license_dni(n.license) AS license_dni,
-               CASE WHEN n.car <> '' THEN canon.name_block_keys(n.name_tokens) ELSE '{}'::text[] END AS name_blocks
+        SELECT n.source_table, n.source_pk, n.lead_date, n.row_hash, n.row_version, n.driver_id, n.first_name_raw, n.car,
+               (n.k).phone, (n.k).license, (n.k).document, (n.k).plate, (n.k).name_tokens, (n.k).given_name AS name_given,
+               (n.k).surnames, (n.k).two_surnames, (n.k).license_dni, (n.k).name_blocks
         FROM (SELECT w.source_table, w.source_pk, w.lead_date, w.row_hash, w.row_version, w.driver_id, w.first_name_raw,
                      pg_catalog.concat_ws(' ', w.car_brand_raw, w.car_model_raw) AS car,
-                     canon.normalize_phone(w.phone_raw) AS phone,
-                     canon.normalize_license(w.license_raw) AS license,
-                     canon.normalize_document(w.document_raw) AS document,
-                     canon.normalize_plate(w.plate_raw) AS plate,
-                     canon.name_tokens(w.full_name_raw) AS name_tokens,
-                     pn.given_name AS name_given, pn.surnames, pn.two_surnames
+                     canon.normalize_record(w.phone_raw, w.license_raw, w.document_raw, w.plate_raw, w.full_name_raw,
+                                            w.first_name_raw, w.last_name_raw,
+                                            pg_catalog.concat_ws(' ', w.car_brand_raw, w.car_model_raw) <> '') AS k
               FROM canon.identity_work_lead AS w
-              CROSS JOIN LATERAL canon.parse_name(w.full_name_raw, w.first_name_raw, w.last_name_raw) AS pn
               LEFT JOIN canon.lead_keys AS k ON k.source_table = w.source_table AND k.source_pk = w.source_pk
               WHERE k.row_hash IS DISTINCT FROM w.row_hash
               OFFSET 0) AS n;

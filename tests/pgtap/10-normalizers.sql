@@ -1,6 +1,6 @@
 -- Normalizers (docs/rules.md §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
 BEGIN;
-SELECT plan(86);
+SELECT plan(91);
 
 -- shape
 SELECT has_function('canon', 'normalize_phone', ARRAY['text'], 'canon.normalize_phone(text) exists');
@@ -14,6 +14,13 @@ SELECT has_function('canon', 'name_similarity', ARRAY['text[]', 'text[]'], 'cano
 SELECT has_function('canon', 'mask_identifier', ARRAY['text'], 'canon.mask_identifier(text) exists');
 SELECT has_function('canon', 'name_tokens_close', ARRAY['text', 'text'], 'canon.name_tokens_close(text, text) exists');
 SELECT has_function('canon', 'name_token_variants', ARRAY['text'], 'canon.name_token_variants(text) exists');
+SELECT has_function('canon', 'normalize_record', ARRAY['text', 'text', 'text', 'text', 'text', 'text', 'text', 'boolean'],
+                    'canon.normalize_record(text x 7, boolean) exists');
+SELECT ok((SELECT p.provolatile = 'i' AND NOT p.proisstrict AND p.proparallel = 's'
+                  AND p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp']
+                  AND p.prorettype = 'canon.normalized_record'::regtype
+           FROM pg_proc p WHERE p.oid = 'canon.normalize_record(text, text, text, text, text, text, text, boolean)'::regprocedure),
+          'canon.normalize_record is IMMUTABLE PARALLEL SAFE, not STRICT (NULL fields), pinned, returns canon.normalized_record');
 SELECT is_empty($$
     SELECT p.proname FROM pg_proc p
     WHERE p.pronamespace = 'canon'::regnamespace
@@ -122,8 +129,8 @@ SELECT is(canon.name_similarity('{}'::text[], ARRAY['JUAN']), 0::numeric, 'simil
 -- masking
 SELECT is(canon.mask_identifier('987654321'), '******321', 'mask: only the last 3 characters shown');
 SELECT is(canon.mask_identifier('Q40123456'), '******456', 'mask: licences too');
--- the regexp-free normalizers give exactly what the former regular expressions gave (reference
--- expressions below), on every character up to U+02FF in several contexts and on hostile strings
+-- the normalizers (canon.normalize_record) give exactly what the reference regular expressions give
+-- (below), on every character up to U+02FF in several contexts and on hostile strings
 CREATE TEMP TABLE normalizer_inputs AS
 SELECT x.v
 FROM pg_catalog.generate_series(1, 767) AS g,
@@ -170,6 +177,23 @@ SELECT is_empty($$
     WHERE canon.normalize_plate(v) IS DISTINCT FROM CASE WHEN length(u) <= 12 AND u ~ '[0-9]' AND u !~ '^(.)\1*$' THEN u END$$,
     'plate: same output as the regexp definition on hostile input');
 
+-- canon.normalize_record is the one definition the single normalizers read; its licence DNI and name blocks
+-- agree with canon.license_dni and canon.name_block_keys, and every field is read on its own
+SELECT is_empty($$
+    SELECT v FROM (SELECT v FROM normalizer_inputs UNION ALL SELECT v || ' de ' || v || ' Ñu ' || v FROM normalizer_inputs
+                   UNION ALL SELECT 'Q' || v FROM normalizer_inputs UNION ALL VALUES ('e d c b a'), ('Juan Carlos Pérez de la Cruz Ríos')) AS i
+    WHERE canon.normalize_record(v, v, v, v, v, v, v, true) IS DISTINCT FROM
+          ROW(canon.normalize_phone(v), canon.normalize_license(v), canon.normalize_document(v), canon.normalize_plate(v),
+              canon.license_dni(canon.normalize_license(v)), canon.name_tokens(v), (canon.parse_name(v, v, v)).given_name,
+              (canon.parse_name(v, v, v)).surnames, (canon.parse_name(v, v, v)).two_surnames,
+              canon.name_block_keys(canon.name_tokens(v)))::canon.normalized_record$$,
+    'record: normalize_record equals the single normalizers, license_dni and name_block_keys on hostile input');
+SELECT is((canon.normalize_record(NULL, NULL, NULL, NULL, 'Aagaard Zapata Bravo' COLLATE "da-x-icu", NULL, NULL, true)).name_blocks,
+          ARRAY['BRAVO ZAPATA', 'BRAVO ZAPATA AAGAARD', 'BRAVO AAGAARD', 'ZAPATA AAGAARD'],
+          'record: name blocks sorted under the call''s collation (Danish AA after Z)');
+SELECT is(canon.normalize_record('+51 987-654-321', 'q-4071 8263', '4071826', 'abc-123', 'María de la Cruz', 'María', 'de la Cruz Ríos', false)::text,
+          '(987654321,Q40718263,04071826,ABC123,40718263,"{CRUZ,MARIA}",MARIA,"{CRUZ,RIOS}",t,{})',
+          'record: every key of one record from one call; no blocks when p_blocks is false');
 SELECT is(canon.license_dni('Q40718263'), '40718263', 'license_dni: letter + 8 digits carries the DNI');
 SELECT is(canon.license_dni('Q4071826'), '04071826', 'license_dni: 7 digits get the lost leading zero');
 SELECT is(canon.license_dni('AB1234567'), NULL, 'license_dni: two letters are not a Peruvian licence');
