@@ -13,7 +13,7 @@
 SET lock_timeout = '10s';
 
 CREATE TABLE canon.name_token_variant (
-    role "char" NOT NULL CHECK (role IN ('G', 'S')),
+    role text NOT NULL CHECK (role IN ('G', 'S')),
     variant text NOT NULL,
     token text NOT NULL,
     PRIMARY KEY (role, variant, token)

@@ -40,9 +40,9 @@ BEGIN
     ),
     close_tokens AS MATERIALIZED (
         SELECT DISTINCT t.role, t.token, d.token AS close_token
-        FROM (SELECT DISTINCT 'G'::"char" AS role, p.given AS token FROM parts AS p
+        FROM (SELECT DISTINCT 'G'::text AS role, p.given AS token FROM parts AS p
               UNION
-              SELECT 'S'::"char", p.surname FROM parts AS p) AS t
+              SELECT 'S'::text, p.surname FROM parts AS p) AS t
         CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
         JOIN canon.name_token_variant AS d ON d.role = t.role AND d.variant = v.variant AND d.token <> t.token
         WHERE canon.name_tokens_close(t.token, d.token)

@@ -30,9 +30,9 @@ BEGIN
     SELECT t.role, v.variant, t.token
     FROM (SELECT DISTINCT x.role, x.token
           FROM canon.lead_keys AS k
-          CROSS JOIN LATERAL (SELECT 'G'::"char", k.name_given
+          CROSS JOIN LATERAL (SELECT 'G'::text, k.name_given
                               UNION ALL
-                              SELECT 'S'::"char", sn.surname FROM pg_catalog.unnest(k.surnames) AS sn (surname)) AS x (role, token)
+                              SELECT 'S'::text, sn.surname FROM pg_catalog.unnest(k.surnames) AS sn (surname)) AS x (role, token)
           -- a record written without a run (by hand) is read every time, by the same index
           WHERE (v_since IS NULL OR k.run_id > v_since OR k.run_id IS NULL) AND x.token IS NOT NULL) AS t
     CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
