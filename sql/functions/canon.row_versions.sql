@@ -15,10 +15,11 @@ BEGIN
                   HINT = 'Pass the table, e.g. ''public.drivers''::regclass.';
     END IF;
     -- a regclass prints schema-qualified and quoted as needed
+    -- the three system columns hashed as one row (no text is built: about twice as fast as hashing
+    -- their text, which was most of a run with nothing new at scale 1000)
     EXECUTE pg_catalog.format(
-        'SELECT pg_catalog.count(*), COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended('
-        'x.tableoid::text OPERATOR(pg_catalog.||) ''/'' OPERATOR(pg_catalog.||) x.xmin::text '
-        'OPERATOR(pg_catalog.||) ''/'' OPERATOR(pg_catalog.||) x.ctid::text, 0)), 0) FROM %s AS x',
+        'SELECT pg_catalog.count(*), COALESCE(pg_catalog.bit_xor(pg_catalog.hash_record_extended('
+        'ROW(x.tableoid, x.xmin, x.ctid), 0)), 0) FROM %s AS x',
         p_table)
     INTO row_count, versions_hash;
 END;
