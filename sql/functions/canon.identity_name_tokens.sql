@@ -22,7 +22,8 @@ BEGIN
     SELECT st.fingerprint, st.run_id INTO v_fingerprint, v_since
     FROM canon.identity_source_state AS st WHERE st.input = 'name_tokens';
     IF v_fingerprint IS DISTINCT FROM v_digest THEN
-        TRUNCATE canon.name_token_variant;
+        -- DELETE, not TRUNCATE: a new relfilenode would read as a changed input to the pipeline's fast path
+        DELETE FROM canon.name_token_variant AS d WHERE true;
         v_since := NULL;
     END IF;
 
