@@ -1,7 +1,7 @@
 -- Stage 2 of canon.run_identity: canon.lead_keys, the normalized keys of the new and changed valid lead
 -- records of the range (lead_date p_date_from..p_date_to). Skipped when the three raw lead tables have no
--- new row version, the view's date bounds (min_lead_date, today) are the same and lead_keys was not
--- written by anyone else since a scan that covered every date of the range; the scanned counts then come
+-- new row version, the view's date bounds (min_lead_date, today) are the same and lead_keys is the table
+-- file a scan that covered every date of the range left (a TRUNCATE or a rewrite gives it another); the scanned counts then come
 -- from canon.lead_scan_days. Returns {scanned: {<source_table>: n}, changed}.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
@@ -17,6 +17,7 @@ DECLARE
     v_covered datemultirange;
     v_raw_rows bigint;
     v_index_rows bigint;
+    v_index_file text;
     v_index_defs text[];
     v_scan jsonb;
     v_keys_changed bigint;
@@ -31,16 +32,18 @@ BEGIN
     FROM (VALUES (1, 'public.module_ct_cabinet_leads'::regclass), (2, 'public.module_ct_scouting_daily'::regclass),
                  (3, 'public.module_ct_migrations'::regclass)) AS t (ord, source)
     CROSS JOIN LATERAL canon.row_versions(t.source) AS v;
-    SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.lead_keys AS k;
+    -- the index table as the last run left it (see canon.identity_index_drivers: its file, not its count)
+    v_index_file := pg_catalog.pg_relation_filenode('canon.lead_keys'::pg_catalog.regclass)::text;
     v_fp_stored := NULL;
     v_covered := NULL;
     SELECT st.fingerprint, st.covered INTO v_fp_stored, v_covered
     FROM canon.identity_source_state AS st WHERE st.input = 'leads';
-    IF v_fp_stored IS NOT DISTINCT FROM v_fp_raw || ':' || v_index_rows::text
+    IF v_fp_stored IS NOT DISTINCT FROM v_fp_raw || ':' || v_index_file
        AND v_covered @> pg_catalog.daterange(p_date_from, p_date_to, '[]') THEN
         v_keys_changed := 0;
     ELSE
-        IF v_fp_stored IS DISTINCT FROM v_fp_raw || ':' || v_index_rows::text OR v_covered IS NULL THEN
+        SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.lead_keys AS k;
+        IF v_fp_stored IS DISTINCT FROM v_fp_raw || ':' || v_index_file OR v_covered IS NULL THEN
             v_covered := '{}'::datemultirange;  -- the index is current for no date but those scanned now
             DELETE FROM canon.lead_scan_days AS d WHERE true;
         END IF;
@@ -188,7 +191,7 @@ BEGIN
         END IF;
         SELECT pg_catalog.count(*) INTO v_index_rows FROM canon.lead_keys AS k;
         INSERT INTO canon.identity_source_state AS st (input, fingerprint, covered, run_id, updated_at)
-        VALUES ('leads', v_fp_raw || ':' || v_index_rows::text,
+        VALUES ('leads', v_fp_raw || ':' || pg_catalog.pg_relation_filenode('canon.lead_keys'::pg_catalog.regclass)::text,
                 v_covered + pg_catalog.datemultirange(pg_catalog.daterange(p_date_from, p_date_to, '[]')),
                 p_run_id, pg_catalog.now())
         ON CONFLICT (input) DO UPDATE

@@ -4,7 +4,7 @@
 -- are read from it, so a record one typo from a subject is fetched by key (canon.identity_name_blocks).
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(12);
+SELECT plan(13);
 
 SELECT has_function('canon', 'identity_name_tokens', ARRAY['bigint'], 'canon.identity_name_tokens exists');
 SELECT ok(NOT has_function_privilege('lead_attribution_writer', 'canon.identity_name_tokens(bigint)', 'EXECUTE'),
@@ -17,10 +17,13 @@ INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, name_tokens, na
 VALUES ('module_ct_cabinet_leads', 'tk-1', '2031-05-01', '{MAMANI,PERCY,QUISPE}', 'PERCY', '{QUISPE,MAMANI}', true, 'x', 7001),
        ('module_ct_cabinet_leads', 'tk-2', '2031-05-02', '{ANA,LUZ}', 'ANA', '{LUZ}', false, 'x', 7001);
 
-SELECT is(canon.identity_name_tokens(7001),
+-- (the database may hold other records: only these records' names are counted)
+SELECT ok(canon.identity_name_tokens(7001) > 0, 'the first call fills the dictionary');
+SELECT is((SELECT pg_catalog.count(*) FROM canon.name_token_variant AS d
+           WHERE (d.role, d.token) IN (('G', 'PERCY'), ('G', 'ANA'), ('S', 'QUISPE'), ('S', 'MAMANI'), ('S', 'LUZ'))),
           (SELECT pg_catalog.sum(pg_catalog.cardinality(canon.name_token_variants(t)))::bigint
            FROM pg_catalog.unnest(ARRAY['MAMANI', 'PERCY', 'QUISPE', 'ANA', 'LUZ']) AS t),
-          'the first call adds every given name and surname of the records with each of its variants');
+          'it holds every given name and surname of the records with each of its variants');
 SELECT ok(EXISTS (SELECT 1 FROM canon.name_token_variant WHERE role = 'G' AND variant = 'PERY' AND token = 'PERCY'),
           'a given name is found by its one-letter deletion');
 SELECT is((SELECT run_id FROM canon.identity_source_state WHERE input = 'name_tokens'), 7001::bigint,
@@ -28,8 +31,8 @@ SELECT is((SELECT run_id FROM canon.identity_source_state WHERE input = 'name_to
 SELECT is(canon.identity_name_tokens(7002), 0::bigint, 'nothing new indexed: nothing added');
 
 INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, name_tokens, name_given, surnames, two_surnames, row_hash, run_id)
-VALUES ('module_ct_cabinet_leads', 'tk-3', '2031-05-03', '{LUZ,PERCY,ROJAS}', 'PERCY', '{ROJAS,LUZ}', true, 'x', 7003);
-SELECT is(canon.identity_name_tokens(7003), pg_catalog.cardinality(canon.name_token_variants('ROJAS'))::bigint,
+VALUES ('module_ct_cabinet_leads', 'tk-3', '2031-05-03', '{LUZ,PERCY,QXROJAS}', 'PERCY', '{QXROJAS,LUZ}', true, 'x', 7003);
+SELECT is(canon.identity_name_tokens(7003), pg_catalog.cardinality(canon.name_token_variants('QXROJAS'))::bigint,
           'a record indexed since adds only its names not yet held');
 
 UPDATE canon.identity_source_state SET fingerprint = 'another version of canon.name_token_variants'
@@ -39,7 +42,7 @@ SELECT canon.identity_name_tokens(7004);
 SELECT is((SELECT pg_catalog.count(*) FROM canon.name_token_variant WHERE token = 'GONE'), 0::bigint,
           'another digest of canon.name_token_variants fills the dictionary anew');
 SELECT is((SELECT pg_catalog.count(DISTINCT token) FROM canon.name_token_variant
-           WHERE token IN ('MAMANI', 'PERCY', 'QUISPE', 'ANA', 'LUZ', 'ROJAS')), 6::bigint,
+           WHERE token IN ('MAMANI', 'PERCY', 'QUISPE', 'ANA', 'LUZ', 'QXROJAS')), 6::bigint,
           'filled anew from every record, whatever its run');
 
 -- a subject one typo from a candidate record's given name: the typo key is wanted and its record fetched
