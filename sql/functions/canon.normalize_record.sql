@@ -128,10 +128,7 @@ BEGIN
                         pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_surnames, 200))),
                         '[^A-Z]{2,}|[^A-Z ]', ' ', 'g')), ' ');
         IF v_tokens && '{DE,DEL,LA,LAS,LOS,EL,Y,E}'::text[] THEN
-            v_tokens :=
-                pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-                pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-                    v_tokens, 'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E');
+            v_tokens := canon.name_drop_stopwords(v_tokens);
         END IF;
         IF v_tokens[1] IS NOT NULL THEN
             v_surnames := v_tokens[GREATEST(pg_catalog.cardinality(v_tokens) - 1, 1):];
@@ -141,10 +138,7 @@ BEGIN
                             pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_given, 200))),
                             '[^A-Z]{2,}|[^A-Z ]', ' ', 'g')), ' ');
             v_given_name := CASE WHEN v_tokens[1] <> ALL ('{DE,DEL,LA,LAS,LOS,EL,Y,E}'::text[]) THEN v_tokens[1]
-                               ELSE (
-                                     pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-                                     pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-                                         v_tokens, 'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E'))[1] END;
+                               ELSE (canon.name_drop_stopwords(v_tokens))[1] END;
             RETURN ROW(v_phone, v_license, v_document, v_plate, v_license_dni, v_name_tokens, v_given_name, v_surnames, v_two_surnames, v_name_blocks)::canon.normalized_record;
         END IF;
     END IF;
@@ -152,10 +146,7 @@ BEGIN
     -- is the given name when there is one
     v_tokens := v_full;
     IF v_tokens && '{DE,DEL,LA,LAS,LOS,EL,Y,E}'::text[] THEN
-        v_tokens :=
-            pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-            pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(pg_catalog.array_remove(
-                v_tokens, 'DE'), 'DEL'), 'LA'), 'LAS'), 'LOS'), 'EL'), 'Y'), 'E');
+        v_tokens := canon.name_drop_stopwords(v_tokens);
     END IF;
     v_n := pg_catalog.cardinality(v_tokens);
     v_given_name := COALESCE((pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(

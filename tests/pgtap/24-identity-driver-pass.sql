@@ -36,27 +36,27 @@ VALUES ('00000000-0000-0000-0000-00000000d001', 'drivers', 'p-d1', 'PHONE+NAME',
        ('00000000-0000-0000-0000-00000000d002', 'module_ct_cabinet_leads', 'p-c1', 'PHONE+NAME', 99, 0.99, 'HIGH', '{}',
         990002);
 
--- a first load: every driver changed
-SELECT is(canon.identity_link_drivers(990002, 1000000, 0.66, canon.match_weight_map(), 0.95, 0.9999), 1::bigint,
-          'first load: the pass links one driver');
-SELECT results_eq($$SELECT source_pk, person_key, match_rule, (evidence ->> 'driver_pass')::boolean
-                    FROM canon.identity_links WHERE source_table = 'drivers' AND run_id = 990002 AND source_pk <> 'p-d1'$$,
-                  $$VALUES ('p-d2'::text, '00000000-0000-0000-0000-00000000d001'::uuid, 'PHONE+NAME'::text, true)$$,
-                  'first load: the second account joins the person of the linked driver it shares a phone and name with');
-SELECT is((SELECT count(*) FROM canon.identity_links WHERE source_pk IN ('p-d3', 'p-d4')), 0::bigint,
-          'first load: two drivers joining one person with different documents join neither');
+-- the pass in one form: the driver it links, and the two it leaves out
+CREATE FUNCTION pg_temp.pass_links(p_changed bigint, p_form text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
+BEGIN
+    RETURN NEXT is(canon.identity_link_drivers(990002, p_changed, 0.66, canon.match_weight_map(), 0.95, 0.9999), 1::bigint,
+                   p_form || ': the pass links one driver');
+    RETURN NEXT results_eq($$SELECT source_pk, person_key, match_rule, (evidence ->> 'driver_pass')::boolean
+                             FROM canon.identity_links WHERE source_table = 'drivers' AND run_id = 990002 AND source_pk <> 'p-d1'$$,
+                           $$VALUES ('p-d2'::text, '00000000-0000-0000-0000-00000000d001'::uuid, 'PHONE+NAME'::text, true)$$,
+                           p_form || ': the second account joins the person of the linked driver it shares a phone and name with');
+    RETURN NEXT is((SELECT count(*) FROM canon.identity_links WHERE source_pk IN ('p-d3', 'p-d4')), 0::bigint,
+                   p_form || ': two drivers joining one person with different documents join neither');
+END;
+$f$;
 
--- the same drivers as a few changed in a run that linked the persons' records
+-- a first load: every driver changed
+SELECT * FROM pg_temp.pass_links(1000000, 'first load');
+
+-- the same drivers as a few changed in a run that linked the persons' records (read by index)
 DELETE FROM canon.identity_links WHERE source_pk = 'p-d2';
 ANALYZE canon.drivers_index;  -- the pass tells a first load from the table's row count
-SELECT is(canon.identity_link_drivers(990002, 0, 0.66, canon.match_weight_map(), 0.95, 0.9999), 1::bigint,
-          'a few drivers: the pass links one driver');
-SELECT results_eq($$SELECT source_pk, person_key, match_rule, (evidence ->> 'driver_pass')::boolean
-                    FROM canon.identity_links WHERE source_table = 'drivers' AND run_id = 990002 AND source_pk <> 'p-d1'$$,
-                  $$VALUES ('p-d2'::text, '00000000-0000-0000-0000-00000000d001'::uuid, 'PHONE+NAME'::text, true)$$,
-                  'a few drivers: the second account joins the person of the linked driver (read by index)');
-SELECT is((SELECT count(*) FROM canon.identity_links WHERE source_pk IN ('p-d3', 'p-d4')), 0::bigint,
-          'a few drivers: two drivers joining one person with different documents join neither');
+SELECT * FROM pg_temp.pass_links(0, 'a few drivers');
 
 SELECT * FROM finish();
 ROLLBACK;
