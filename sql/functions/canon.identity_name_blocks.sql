@@ -1,13 +1,15 @@
 -- NAME+DATE blocks (docs/identity.md), a step of canon.identity_link_names. From the subjects in
 -- pg_temp.identity_name_subject it builds, in the transaction's temporary tables:
---   identity_name_wanted: the subjects' keys, exact and with a typo (canon.name_token_variant);
---   identity_name_cand: the lead records of existing persons holding a wanted key whose lead date is at
---     most p_days from some subject's, one row per surname: key 'GIVEN SURNAME' and date bucket (days since 2000-01-01 / p_days);
+--   identity_name_subject_key (dropped at the end): each subject's keys in its date bucket, given name +
+--     one surname and the same with the given name or the surname replaced by a given name or surname one
+--     typo from it that a lead record holds (canon.name_token_variant, canon.name_tokens_close);
+--   identity_name_cand: the lead records of existing persons holding a subject's key whose lead date is
+--     at most p_days from some subject's, one row per surname: key 'GIVEN SURNAME' and date bucket (days
+--     since 2000-01-01 / p_days);
 --   identity_name_record_variant: the distinct tokens of those records (every token, the given name, the
---     surnames), each with its variants (canon.name_token_variants), for the typo keys and the pairs step;
---   identity_name_key: each subject's keys (given name + one surname, and the same with the given name or
---     the surname replaced by a token one typo from it, canon.name_tokens_close) in its bucket and both
---     neighbours (an equi-join), only those some candidate record holds;
+--     surnames), each with its variants (canon.name_token_variants), for the pairs step;
+--   identity_name_key: each subject's keys in its bucket and both neighbours (an equi-join), only those
+--     some candidate record holds;
 --   identity_name_block: each block (key, bucket) of the subjects' keys, kept when it holds at most
 --     p_max_block distinct names, with its records.
 -- Returns {pairs_left_out, blocks_left_out}: the records of the capped blocks summed per subject key.
@@ -26,15 +28,17 @@ BEGIN
     SELECT pg_catalog.min(n.lead_date) - p_days, pg_catalog.max(n.lead_date) + p_days INTO v_from, v_to
     FROM pg_temp.identity_name_subject AS n;
 
-    -- the keys the subjects can meet: given name + surname, and the given name replaced by a given name one
-    -- typo from it that a lead record holds, or the surname by such a surname (canon.name_token_variant,
-    -- kept by canon.identity_name_tokens; the same test as the subjects' keys below, which keep a typo key
-    -- only when a record holds it). Known before any candidate record is read, they fetch only the
-    -- records holding one (by index): a run's few subjects no longer read every record of their dates.
-    PERFORM 'PRAGMA:TABLE: identity_name_wanted (key text)';
-    CREATE TEMP TABLE identity_name_wanted ON COMMIT DROP AS
+    -- each subject's keys in its date bucket: given name + surname, and the given name replaced by a given
+    -- name one typo from it that a lead record holds, or the surname by such a surname
+    -- (canon.name_token_variant, kept by canon.identity_name_tokens; a shared one-letter deletion first, a
+    -- hash join, then canon.name_tokens_close). Known before any candidate record is read, they fetch only
+    -- the records holding one (by index): a run's few subjects do not read every record of their dates.
+    -- A typo key is an ordinary key value: the candidate records' own keys stay exact, so blocks and their
+    -- cap are the same as without typos.
+    PERFORM 'PRAGMA:TABLE: identity_name_subject_key (node_id integer, key text, bucket integer)';
+    CREATE TEMP TABLE identity_name_subject_key ON COMMIT DROP AS
     WITH parts AS MATERIALIZED (
-        SELECT DISTINCT n.name_given AS given, sn.surname
+        SELECT DISTINCT n.node_id, n.name_given AS given, sn.surname, (n.lead_date - DATE '2000-01-01') / p_days AS bucket
         FROM pg_temp.identity_name_subject AS n
         CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
     ),
@@ -47,14 +51,16 @@ BEGIN
         JOIN canon.name_token_variant AS d ON d.role = t.role AND d.variant = v.variant AND d.token <> t.token
         WHERE canon.name_tokens_close(t.token, d.token)
     )
-    SELECT p.given || ' ' || p.surname AS key FROM parts AS p
+    SELECT p.node_id, p.given || ' ' || p.surname AS key, p.bucket FROM parts AS p
     UNION
-    SELECT c.close_token || ' ' || p.surname FROM parts AS p JOIN close_tokens AS c ON c.role = 'G' AND c.token = p.given
+    SELECT p.node_id, c.close_token || ' ' || p.surname, p.bucket
+    FROM parts AS p JOIN close_tokens AS c ON c.role = 'G' AND c.token = p.given
     UNION
-    SELECT p.given || ' ' || c.close_token FROM parts AS p JOIN close_tokens AS c ON c.role = 'S' AND c.token = p.surname;
-    ANALYZE pg_temp.identity_name_wanted;
+    SELECT p.node_id, p.given || ' ' || c.close_token, p.bucket
+    FROM parts AS p JOIN close_tokens AS c ON c.role = 'S' AND c.token = p.surname;
+    ANALYZE pg_temp.identity_name_subject_key;
 
-    -- every lead record of an existing person in the date range holding a wanted key, in all its blocks:
+    -- every lead record of an existing person in the date range holding a subject's key, in all its blocks:
     -- the keys below are kept only when one of these holds them (a typo key no record holds finds
     -- nothing). A record's keys are its given name with its first and with its second surname
     -- (canon.parse_name reads at most two), each indexed with the lead date (migration 0043).
@@ -63,24 +69,23 @@ BEGIN
     SELECT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens, k.surnames,
            k.name_given AS given, sn.surname, k.name_given || ' ' || sn.surname AS key,
            (k.lead_date - DATE '2000-01-01') / p_days AS bucket
-    -- the records whose first key is wanted, then those whose second key only is (each record once,
+    -- the records whose first key is a subject's, then those whose second key only is (each record once,
     -- without sorting them to make them distinct)
     FROM (SELECT k1.source_table, k1.source_pk, k1.lead_date, k1.name_tokens, k1.surnames, k1.name_given
-          FROM pg_temp.identity_name_wanted AS w
+          FROM (SELECT DISTINCT x.key FROM pg_temp.identity_name_subject_key AS x) AS w
           JOIN canon.lead_keys AS k1 ON k1.name_given || ' ' || k1.surnames[1] = w.key
           WHERE k1.name_given IS NOT NULL AND k1.lead_date BETWEEN v_from AND v_to
           UNION ALL
           SELECT k2.source_table, k2.source_pk, k2.lead_date, k2.name_tokens, k2.surnames, k2.name_given
-          FROM pg_temp.identity_name_wanted AS w
+          FROM (SELECT DISTINCT x.key FROM pg_temp.identity_name_subject_key AS x) AS w
           JOIN canon.lead_keys AS k2 ON k2.name_given || ' ' || k2.surnames[2] = w.key
           WHERE k2.name_given IS NOT NULL AND pg_catalog.cardinality(k2.surnames) >= 2
             AND k2.lead_date BETWEEN v_from AND v_to
-            AND NOT EXISTS (SELECT 1 FROM pg_temp.identity_name_wanted AS w1
+            AND NOT EXISTS (SELECT 1 FROM pg_temp.identity_name_subject_key AS w1
                             WHERE w1.key = k2.name_given || ' ' || k2.surnames[1])) AS k
     JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
     CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname);
     ANALYZE pg_temp.identity_name_cand;
-    DROP TABLE pg_temp.identity_name_wanted;
 
     PERFORM 'PRAGMA:TABLE: identity_name_record_variant (token text, variant text)';
     CREATE TEMP TABLE identity_name_record_variant ON COMMIT DROP AS
@@ -91,40 +96,12 @@ BEGIN
     CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant);
     ANALYZE pg_temp.identity_name_record_variant;
 
-    -- each subject's name keys; the typo-tolerant ones replace the given name or the surname by a token
-    -- one typo from it that a candidate record holds. Close tokens are found over the distinct tokens
-    -- only, by equal one-letter deletions (canon.name_token_variants): the candidate records' own keys
-    -- stay exact, so blocks and their cap are the same as without typos.
+    -- each subject's keys that a candidate record holds, in its bucket and both neighbours
     PERFORM 'PRAGMA:TABLE: identity_name_key (node_id integer, key text, bucket integer)';
     CREATE TEMP TABLE identity_name_key ON COMMIT DROP AS
-    WITH parts AS MATERIALIZED (
-        SELECT DISTINCT n.node_id, n.name_given AS given, sn.surname, (n.lead_date - DATE '2000-01-01') / p_days AS bucket
-        FROM pg_temp.identity_name_subject AS n
-        CROSS JOIN LATERAL pg_catalog.unnest(n.surnames) AS sn (surname)
-    ),
-    subject_variants AS MATERIALIZED (  -- each distinct token of the subjects, with its variants
-        SELECT t.token, v.variant
-        FROM (SELECT DISTINCT x.token
-              FROM parts AS p CROSS JOIN LATERAL (VALUES (p.given), (p.surname)) AS x (token)) AS t
-        CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
-    ),
-    close_tokens AS MATERIALIZED (  -- a shared variant first (a hash join), then the typo test
-        SELECT DISTINCT s.token, r.token AS close_token
-        FROM subject_variants AS s
-        -- every token of the candidate records: a close token that is no record's given name or surname
-        -- makes a key no record holds, dropped below
-        JOIN pg_temp.identity_name_record_variant AS r ON r.variant = s.variant AND r.token <> s.token
-        WHERE canon.name_tokens_close(s.token, r.token)
-    ),
-    keys AS MATERIALIZED (  -- only the keys some candidate record holds, in any bucket
+    WITH keys AS MATERIALIZED (  -- only the keys some candidate record holds, in any bucket
         SELECT k.node_id, k.key, k.bucket
-        FROM (SELECT p.node_id, p.given || ' ' || p.surname AS key, p.bucket FROM parts AS p
-              UNION ALL
-              SELECT p.node_id, c.close_token || ' ' || p.surname, p.bucket
-              FROM parts AS p JOIN close_tokens AS c ON c.token = p.given
-              UNION ALL
-              SELECT p.node_id, p.given || ' ' || c.close_token, p.bucket
-              FROM parts AS p JOIN close_tokens AS c ON c.token = p.surname) AS k
+        FROM pg_temp.identity_name_subject_key AS k
         WHERE k.key IN (SELECT c.key FROM pg_temp.identity_name_cand AS c)
     )
     SELECT DISTINCT k.node_id, k.key, k.bucket + d.step AS bucket
@@ -133,6 +110,7 @@ BEGIN
     WHERE EXISTS (SELECT 1 FROM pg_temp.identity_name_cand AS c
                   WHERE c.key = k.key AND c.bucket = k.bucket + d.step);
     ANALYZE pg_temp.identity_name_key;
+    DROP TABLE pg_temp.identity_name_subject_key;
 
     PERFORM 'PRAGMA:TABLE: identity_name_block (key text, bucket integer, kept boolean, records bigint)';
     CREATE TEMP TABLE identity_name_block ON COMMIT DROP AS
