@@ -10,8 +10,8 @@
 -- name_tokens and again by parse_name), a named result type (its row descriptor is cached; OUT
 -- parameters build one every call): 15 us a driver instead of 31 (measured at scale 100).
 -- PL/pgSQL without SQL statements inside on the common path (a query per call costs executor start-up).
--- Names are folded as canon.normalize_name folds them; its '[^A-Z]+' becomes '[^A-Z]{2,}|[^A-Z ]', the
--- same result without rewriting every single space (a third of a fold's cost). Raw identifiers over 100
+-- Names are folded by canon.name_fold_tokens (as canon.normalize_name folds them, its '[^A-Z]+' written
+-- '[^A-Z]{2,}|[^A-Z ]': a third of a fold's cost, inlined). Raw identifiers over 100
 -- characters are no identifier (NULL); names are read to 200 characters.
 CREATE OR REPLACE FUNCTION canon.normalize_record(p_phone text, p_license text, p_document text, p_plate text,
                                                   p_full text, p_given text, p_surnames text, p_blocks boolean)
@@ -41,9 +41,7 @@ DECLARE
     v_plate_kept text := pg_catalog.regexp_replace(pg_catalog.upper(CASE WHEN pg_catalog.length(p_plate) <= 100 THEN p_plate END),
                                               '[^0-9A-Z]+', '', 'g');
     -- every token of the full name in written order, stopwords included (NULL when p_full is NULL)
-    v_full text[] := pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(
-        pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_full, 200))),
-        '[^A-Z]{2,}|[^A-Z ]', ' ', 'g')), ' ');
+    v_full text[] := canon.name_fold_tokens(p_full);
     v_tokens text[];
     v_n integer;
 BEGIN
@@ -124,9 +122,7 @@ BEGIN
 
     -- parsed name (canon.parse_name): the surname field first, when it holds a token that is no stopword
     IF pg_catalog.btrim(p_surnames) <> '' THEN
-        v_tokens := pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(
-                        pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_surnames, 200))),
-                        '[^A-Z]{2,}|[^A-Z ]', ' ', 'g')), ' ');
+        v_tokens := canon.name_fold_tokens(p_surnames);
         IF v_tokens && '{DE,DEL,LA,LAS,LOS,EL,Y,E}'::text[] THEN
             v_tokens := canon.name_drop_stopwords(v_tokens);
         END IF;
@@ -134,9 +130,7 @@ BEGIN
             v_surnames := v_tokens[GREATEST(pg_catalog.cardinality(v_tokens) - 1, 1):];
             v_two_surnames := v_tokens[2] IS NOT NULL;
             -- the first token of the given-name field that is no stopword
-            v_tokens := pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(
-                            pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_given, 200))),
-                            '[^A-Z]{2,}|[^A-Z ]', ' ', 'g')), ' ');
+            v_tokens := canon.name_fold_tokens(p_given);
             v_given_name := CASE WHEN v_tokens[1] <> ALL ('{DE,DEL,LA,LAS,LOS,EL,Y,E}'::text[]) THEN v_tokens[1]
                                ELSE (canon.name_drop_stopwords(v_tokens))[1] END;
             RETURN ROW(v_phone, v_license, v_document, v_plate, v_license_dni, v_name_tokens, v_given_name, v_surnames, v_two_surnames, v_name_blocks)::canon.normalized_record;
@@ -149,9 +143,7 @@ BEGIN
         v_tokens := canon.name_drop_stopwords(v_tokens);
     END IF;
     v_n := pg_catalog.cardinality(v_tokens);
-    v_given_name := COALESCE((pg_catalog.string_to_array(pg_catalog.btrim(pg_catalog.regexp_replace(
-                               pg_catalog.upper(public.unaccent('public.unaccent'::regdictionary, pg_catalog.left(p_given, 200))),
-                               '[^A-Z]{2,}|[^A-Z ]', ' ', 'g')), ' '))[1],
+    v_given_name := COALESCE((canon.name_fold_tokens(p_given))[1],
                            v_tokens[1]);
     v_surnames := '{}'::text[];
     v_two_surnames := false;
