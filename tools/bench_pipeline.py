@@ -15,7 +15,7 @@ Exits non-zero, after printing, when a figure is not what its line says: a backf
 every valid row, a no-op that inserted or updated something, a pipeline no-op that did not skip, a
 forced run that was not full, or no VmHWM reading.
 
-Targets (issue 4): backfill <= 3x bare; no-op <= 10 % of backfill; pipeline no-op < 1 s at scale 1000;
+Targets (docs/performance.md): backfill <= 3x bare; no-op <= 10 % of backfill; pipeline no-op < 1 s at scale 1000;
 VmHWM < 1 GiB.
 """
 import os

@@ -167,7 +167,10 @@ BEGIN
     -- both columns: left to the planner, it joined on the car alone and matched the blocks of each pair
     -- after (7.1 M pairs for 986 records of a 1 % run at scale 100, 20 s)
     WITH todo AS MATERIALIZED (
-        SELECT s.node_id, s.car_key, s.name_tokens, b.key
+        SELECT s.node_id, s.car_key, s.name_tokens, b.key, pg_catalog.cardinality(s.name_tokens) AS n_tokens,
+               -- the tokens of the block: the whole name, or all its tokens but one
+               pg_catalog.cardinality(s.name_tokens)
+               - CASE WHEN b.key = pg_catalog.array_to_string(s.name_tokens, ' ') THEN 0 ELSE 1 END AS n_key
         FROM canon.identity_work_subject AS s
         CROSS JOIN LATERAL pg_catalog.unnest(s.name_blocks) AS b (key)
         WHERE s.car_key IS NOT NULL
@@ -187,7 +190,8 @@ BEGIN
     -- at scale 100). Joined on both columns from materialized rows: as a semi-join on the driver table,
     -- the planner joined on the car alone before expanding the blocks (22 M rows, 40 s)
     holders AS MATERIALIZED (
-        SELECT x.driver_id, l.person_key, x.car_key, d.name_tokens, x.key
+        SELECT x.driver_id, l.person_key, x.car_key, d.name_tokens, x.key,
+               pg_catalog.cardinality(d.name_tokens) AS n_tokens
         FROM (SELECT DISTINCT t.car_key, t.key FROM todo AS t) AS t
         JOIN blocks AS x ON x.car_key = t.car_key AND x.key = t.key
         JOIN canon.drivers_index AS d ON d.driver_id = x.driver_id
@@ -200,12 +204,21 @@ BEGIN
         GROUP BY h.car_key, h.key
         HAVING pg_catalog.count(DISTINCT h.name_tokens) > v_max_block
     ),
+    -- A shared block is the whole name or all its tokens but one on each side (names are sets of distinct
+    -- tokens), so two different names sharing block K have exactly |K| tokens in common and their
+    -- similarity follows from the three sizes (canon.name_similarity's formula); identical names also
+    -- share their whole name. Pairs whose similarity is below p_threshold are never compared (their
+    -- levels stay NULL, no stage reads them): left out at the join, before they are counted, deduplicated
+    -- and written. Most pairs are two two-token names sharing one token (0.42), and their number grows
+    -- with the square of the drivers per car and name (docs/identity.md, "Plans that stay linear")
     hits AS (
         SELECT DISTINCT t.node_id, h.driver_id, h.person_key, t.car_key,
                canon.name_similarity(t.name_tokens, h.name_tokens) AS similarity
         FROM todo AS t
         JOIN holders AS h ON h.car_key = t.car_key AND h.key = t.key
-        WHERE NOT EXISTS (SELECT 1 FROM crowded AS c WHERE c.car_key = h.car_key AND c.key = h.key)
+        WHERE pg_catalog.round((t.n_key::numeric / (t.n_tokens + h.n_tokens - t.n_key)
+                                + t.n_key::numeric / GREATEST(t.n_tokens, h.n_tokens)) / 2, 4) >= p_threshold
+          AND NOT EXISTS (SELECT 1 FROM crowded AS c WHERE c.car_key = h.car_key AND c.key = h.key)
     ),
     scored AS MATERIALIZED (  -- compared only when the name is similar: a weak candidate never links anyway
         SELECT x.*, CASE WHEN x.similarity >= p_threshold THEN canon.compare_levels(

@@ -2,7 +2,7 @@
 -- carry their comparison levels, weight and veto; a vetoed candidate is dropped.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(6);
+SELECT plan(8);
 
 TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
 -- an unlinked driver, and two records to decide on its phone: the driver himself (a typo in his given
@@ -35,6 +35,23 @@ SELECT lives_ok($$SELECT canon.identity_decide_rules(0.66, canon.match_weight_ma
 SELECT results_eq($$SELECT node_id, outcome, entity FROM canon.identity_work_subject ORDER BY node_id$$,
                   $$VALUES (1, 'LINK'::text, 'D:s-d1'::text), (2, 'NONE'::text, NULL::text)$$,
                   'the lead links to the driver; the sister is left to found a person of her own');
+
+-- car + name candidates (R4): a record and three target-park drivers of its car model sharing a name block
+TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
+INSERT INTO canon.drivers_index (driver_id, park_id, name_tokens, name_key, given_name, name_given, surnames,
+                                 two_surnames, hire_date, car_key, name_blocks, row_hash)
+SELECT d.id, '08e20910d81d42658d4334d3f6d10ac0', d.tokens, pg_catalog.array_to_string(d.tokens, ' '), d.tokens[1],
+       d.tokens[1], d.tokens[2:], false, '2024-07-01', 'TOYOTA YARIS', canon.name_block_keys(d.tokens), 'x'
+FROM (VALUES ('r-d1', '{JOSE,QUISPE}'::text[]), ('r-d2', '{CARLOS,JOSE,QUISPE}'), ('r-d3', '{JOSE,PEREZ}')) AS d (id, tokens);
+INSERT INTO canon.identity_work_subject (node_id, source_table, source_pk, lead_date, name_tokens, given_name, name_given,
+                                         surnames, two_surnames, car_key, name_blocks)
+VALUES (3, 'module_ct_cabinet_leads', 's-c3', '2024-07-02', '{JOSE,QUISPE}', 'JOSE', 'JOSE', '{QUISPE}', false,
+        'TOYOTA YARIS', canon.name_block_keys('{JOSE,QUISPE}'));
+SELECT ok(canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99) = 0,
+          'identity_block runs on a record with a car and no identifier');
+SELECT set_eq($$SELECT driver_id, similarity, levels IS NOT NULL FROM canon.identity_work_pair WHERE node_id = 3$$,
+              $$VALUES ('r-d1'::text, 1.0000::numeric, true), ('r-d2', 0.6667, true)$$,
+              'car + name pairs: the same name and a name holding it (0.67) are compared; a name sharing one of two tokens (0.42, under the threshold) is no pair');
 
 SELECT * FROM finish();
 ROLLBACK;

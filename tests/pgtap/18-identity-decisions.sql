@@ -4,7 +4,7 @@
 -- person, name only and its founding, missing identifiers), and a group of new records with a veto inside.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(30);
+SELECT plan(31);
 
 SELECT has_function('canon', 'match_rule_of', ARRAY['text[]'], 'canon.match_rule_of(text[]) exists');
 SELECT has_function('canon', 'confidence_of', ARRAY['numeric', 'numeric', 'numeric'], 'canon.confidence_of(numeric, numeric, numeric) exists');
@@ -169,6 +169,10 @@ SELECT results_eq($$SELECT node_id, outcome, cluster_veto FROM canon.identity_wo
                   $$VALUES (1, 'NEEDS_REVIEW'::text, 'DOCUMENT_DIFFERENT'::text), (2, 'NEEDS_REVIEW', 'DOCUMENT_DIFFERENT'),
                            (3, 'NEEDS_REVIEW', 'DOCUMENT_DIFFERENT'), (4, 'NONE', NULL), (5, 'NONE', NULL)$$,
                   'a veto between two members that share no edge queues the whole group; a clean group stays');
+SELECT is((SELECT cluster_members FROM canon.identity_work_subject WHERE node_id = 2),
+          '[{"source_pk": "t18-a", "source_table": "module_ct_cabinet_leads"},
+            {"source_pk": "t18-c", "source_table": "module_ct_cabinet_leads"}]'::jsonb,
+          'each queued member lists the group''s other records, sorted, without itself');
 SELECT lives_ok($$SELECT canon.identity_decide_records(((SELECT w FROM t_w) ->> 'prior')::bigint, 0.99, 0.9999)$$,
                 'the group''s decisions are built');
 SELECT results_eq($$SELECT source_pk, outcome, person_key IS NULL, jsonb_array_length(candidates) FROM pg_temp.identity_decision
