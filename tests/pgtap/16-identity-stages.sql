@@ -2,7 +2,7 @@
 -- carry their comparison levels, weight and veto; a vetoed candidate is dropped.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(8);
+SELECT plan(9);
 
 TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
 -- an unlinked driver, and two records to decide on its phone: the driver himself (a typo in his given
@@ -52,6 +52,26 @@ SELECT ok(canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, cano
 SELECT set_eq($$SELECT driver_id, similarity, levels IS NOT NULL FROM canon.identity_work_pair WHERE node_id = 3$$,
               $$VALUES ('r-d1'::text, 1.0000::numeric, true), ('r-d2', 0.6667, true)$$,
               'car + name pairs: the same name and a name holding it (0.67) are compared; a name sharing one of two tokens (0.42, under the threshold) is no pair');
+
+-- the same name whose whole-name block is crowded (51 four-token names hold it) still meets its driver
+-- through a block of two of its tokens
+TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
+INSERT INTO canon.drivers_index (driver_id, park_id, name_tokens, name_key, given_name, name_given, surnames,
+                                 two_surnames, hire_date, car_key, name_blocks, row_hash)
+SELECT d.id, '08e20910d81d42658d4334d3f6d10ac0', d.tokens, pg_catalog.array_to_string(d.tokens, ' '), d.tokens[1],
+       d.tokens[1], d.tokens[2:], false, '2024-07-01', 'TOYOTA YARIS', canon.name_block_keys(d.tokens), 'x'
+FROM (SELECT 'r-d4', '{ANA,BETO,CRUZ}'::text[]
+      UNION ALL
+      SELECT 'r-x' || i, ARRAY['ANA', 'BETO', 'CRUZ', 'ZZ' || pg_catalog.lpad(i::text, 3, '0')]
+      FROM pg_catalog.generate_series(1, 51) AS i) AS d (id, tokens);
+INSERT INTO canon.identity_work_subject (node_id, source_table, source_pk, lead_date, name_tokens, given_name, name_given,
+                                         surnames, two_surnames, car_key, name_blocks)
+VALUES (4, 'module_ct_cabinet_leads', 's-c4', '2024-07-02', '{ANA,BETO,CRUZ}', 'ANA', 'ANA', '{BETO,CRUZ}', false,
+        'TOYOTA YARIS', canon.name_block_keys('{ANA,BETO,CRUZ}'));
+SELECT canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99);
+SELECT set_eq($$SELECT driver_id, similarity FROM canon.identity_work_pair WHERE node_id = 4$$,
+              $$VALUES ('r-d4'::text, 1.0000::numeric)$$,
+              'the same name meets its driver through an uncrowded block when its whole name''s block is crowded');
 
 SELECT * FROM finish();
 ROLLBACK;
