@@ -36,17 +36,24 @@ SELECT results_eq($$SELECT node_id, outcome, entity FROM canon.identity_work_sub
                   $$VALUES (1, 'LINK'::text, 'D:s-d1'::text), (2, 'NONE'::text, NULL::text)$$,
                   'the lead links to the driver; the sister is left to found a person of her own');
 
--- car + name candidates (R4): a record and three target-park drivers of its car model sharing a name block
+-- car + name candidates (R4): target-park drivers and records of one car model, carrying only a name
+CREATE FUNCTION pg_temp.car_driver(p_id text, p_tokens text[]) RETURNS void LANGUAGE sql AS $f$
+    INSERT INTO canon.drivers_index (driver_id, park_id, name_tokens, name_key, given_name, name_given, surnames,
+                                     two_surnames, hire_date, car_key, name_blocks, row_hash)
+    VALUES (p_id, '08e20910d81d42658d4334d3f6d10ac0', p_tokens, pg_catalog.array_to_string(p_tokens, ' '), p_tokens[1],
+            p_tokens[1], p_tokens[2:], false, '2024-07-01', 'TOYOTA YARIS', canon.name_block_keys(p_tokens), 'x')
+$f$;
+CREATE FUNCTION pg_temp.car_record(p_node integer, p_tokens text[]) RETURNS void LANGUAGE sql AS $f$
+    INSERT INTO canon.identity_work_subject (node_id, source_table, source_pk, lead_date, name_tokens, given_name,
+                                             name_given, surnames, two_surnames, car_key, name_blocks)
+    VALUES (p_node, 'module_ct_cabinet_leads', 's-c' || p_node, '2024-07-02', p_tokens, p_tokens[1], p_tokens[1],
+            p_tokens[2:], false, 'TOYOTA YARIS', canon.name_block_keys(p_tokens))
+$f$;
+-- a record and three drivers sharing a name block
 TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
-INSERT INTO canon.drivers_index (driver_id, park_id, name_tokens, name_key, given_name, name_given, surnames,
-                                 two_surnames, hire_date, car_key, name_blocks, row_hash)
-SELECT d.id, '08e20910d81d42658d4334d3f6d10ac0', d.tokens, pg_catalog.array_to_string(d.tokens, ' '), d.tokens[1],
-       d.tokens[1], d.tokens[2:], false, '2024-07-01', 'TOYOTA YARIS', canon.name_block_keys(d.tokens), 'x'
+SELECT pg_temp.car_driver(d.id, d.tokens)
 FROM (VALUES ('r-d1', '{JOSE,QUISPE}'::text[]), ('r-d2', '{CARLOS,JOSE,QUISPE}'), ('r-d3', '{JOSE,PEREZ}')) AS d (id, tokens);
-INSERT INTO canon.identity_work_subject (node_id, source_table, source_pk, lead_date, name_tokens, given_name, name_given,
-                                         surnames, two_surnames, car_key, name_blocks)
-VALUES (3, 'module_ct_cabinet_leads', 's-c3', '2024-07-02', '{JOSE,QUISPE}', 'JOSE', 'JOSE', '{QUISPE}', false,
-        'TOYOTA YARIS', canon.name_block_keys('{JOSE,QUISPE}'));
+SELECT pg_temp.car_record(3, '{JOSE,QUISPE}');
 SELECT ok(canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99) = 0,
           'identity_block runs on a record with a car and no identifier');
 SELECT set_eq($$SELECT driver_id, similarity, levels IS NOT NULL FROM canon.identity_work_pair WHERE node_id = 3$$,
@@ -56,18 +63,10 @@ SELECT set_eq($$SELECT driver_id, similarity, levels IS NOT NULL FROM canon.iden
 -- the same name whose whole-name block is crowded (51 four-token names hold it) still meets its driver
 -- through a block of two of its tokens
 TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
-INSERT INTO canon.drivers_index (driver_id, park_id, name_tokens, name_key, given_name, name_given, surnames,
-                                 two_surnames, hire_date, car_key, name_blocks, row_hash)
-SELECT d.id, '08e20910d81d42658d4334d3f6d10ac0', d.tokens, pg_catalog.array_to_string(d.tokens, ' '), d.tokens[1],
-       d.tokens[1], d.tokens[2:], false, '2024-07-01', 'TOYOTA YARIS', canon.name_block_keys(d.tokens), 'x'
-FROM (SELECT 'r-d4', '{ANA,BETO,CRUZ}'::text[]
-      UNION ALL
-      SELECT 'r-x' || i, ARRAY['ANA', 'BETO', 'CRUZ', 'ZZ' || pg_catalog.lpad(i::text, 3, '0')]
-      FROM pg_catalog.generate_series(1, 51) AS i) AS d (id, tokens);
-INSERT INTO canon.identity_work_subject (node_id, source_table, source_pk, lead_date, name_tokens, given_name, name_given,
-                                         surnames, two_surnames, car_key, name_blocks)
-VALUES (4, 'module_ct_cabinet_leads', 's-c4', '2024-07-02', '{ANA,BETO,CRUZ}', 'ANA', 'ANA', '{BETO,CRUZ}', false,
-        'TOYOTA YARIS', canon.name_block_keys('{ANA,BETO,CRUZ}'));
+SELECT pg_temp.car_driver('r-d4', '{ANA,BETO,CRUZ}');
+SELECT pg_temp.car_driver('r-x' || i, ARRAY['ANA', 'BETO', 'CRUZ', 'ZZ' || pg_catalog.lpad(i::text, 3, '0')])
+FROM pg_catalog.generate_series(1, 51) AS i;
+SELECT pg_temp.car_record(4, '{ANA,BETO,CRUZ}');
 SELECT canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99);
 SELECT set_eq($$SELECT driver_id, similarity FROM canon.identity_work_pair WHERE node_id = 4$$,
               $$VALUES ('r-d4'::text, 1.0000::numeric)$$,
