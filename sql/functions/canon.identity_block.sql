@@ -206,7 +206,7 @@ BEGIN
     ),
     -- A shared block is the whole name or all its tokens but one on each side (names are sets of distinct
     -- tokens), so two different names share one block K at most, have exactly |K| tokens in common and
-    -- their similarity follows from the three sizes (canon.name_similarity's formula); identical names
+    -- their similarity follows from the three sizes (canon.name_overlap_score); identical names
     -- share every block and keep them all (one may be crowded, not another). Pairs whose similarity is
     -- below p_threshold are never compared (their levels stay NULL, no stage reads them): left out at the
     -- join, before they are counted, deduplicated and written. Most pairs are two two-token names sharing
@@ -218,8 +218,7 @@ BEGIN
         FROM todo AS t
         JOIN holders AS h ON h.car_key = t.car_key AND h.key = t.key
         WHERE (t.name_tokens = h.name_tokens  -- every block of the same name: its whole name may be crowded
-               OR pg_catalog.round((t.n_key::numeric / (t.n_tokens + h.n_tokens - t.n_key)
-                                    + t.n_key::numeric / GREATEST(t.n_tokens, h.n_tokens)) / 2, 4) >= p_threshold)
+               OR canon.name_overlap_score(t.n_key, t.n_tokens, h.n_tokens) >= p_threshold)
           AND NOT EXISTS (SELECT 1 FROM crowded AS c WHERE c.car_key = h.car_key AND c.key = h.key)
     ),
     scored AS MATERIALIZED (  -- compared only when the name is similar: a weak candidate never links anyway

@@ -42,8 +42,7 @@ BEGIN
     IF v_na = 0 OR v_nb = 0 THEN
         RETURN 0::numeric;
     END IF;
-    RETURN pg_catalog.round((v_common::numeric / (v_na + v_nb - v_common)
-                             + v_common::numeric / GREATEST(v_na, v_nb)) / 2, 4);
+    RETURN canon.name_overlap_score(v_common, v_na, v_nb);
 END;
 $$;
 COMMENT ON FUNCTION canon.name_similarity(text[], text[]) IS 'canon.name_similarity(p_tokens_a text[], p_tokens_b text[]) -> numeric: (Jaccard + overlap) / 2 of two token sets, 0 when either is empty';
