@@ -70,14 +70,16 @@ BEGIN
             UNION SELECT k.source_table, k.source_pk FROM loose AS c JOIN canon.lead_keys AS k ON k.license_dni = c.document
             UNION SELECT k.source_table, k.source_pk FROM loose AS c JOIN canon.lead_keys AS k ON k.license_dni = c.license_dni
         ),
+        -- the other drivers sharing a key with one of those (a driver's own keys found itself: 1.1 M of the
+        -- 1.4 M rows made distinct in a full resolve at scale 100; it is unlinked, so never a holder)
         near_drivers AS (
-            SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.phone = c.phone
-            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.plate = c.plate
-            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.license = c.license
-            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.document = c.document
-            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.document = c.license_dni
-            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.license_dni = c.document
-            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.license_dni = c.license_dni
+            SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.phone = c.phone AND d.driver_id <> c.driver_id
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.plate = c.plate AND d.driver_id <> c.driver_id
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.license = c.license AND d.driver_id <> c.driver_id
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.document = c.document AND d.driver_id <> c.driver_id
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.document = c.license_dni AND d.driver_id <> c.driver_id
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.license_dni = c.document AND d.driver_id <> c.driver_id
+            UNION SELECT d.driver_id FROM loose AS c JOIN canon.drivers_index AS d ON d.license_dni = c.license_dni AND d.driver_id <> c.driver_id
         ),
         holders AS MATERIALIZED (
             SELECT l.person_key, l.run_id AS link_run, k.phone, k.id_keys, k.plate, k.name_tokens, k.given_name,
@@ -95,20 +97,20 @@ BEGIN
         ),
         hits AS (
             SELECT c.driver_id, c.run_id AS driver_run, h.link_run, 'R1_PHONE_EXACT' AS match_rule, h.person_key,
-                   'phone' AS key_kind, c.phone AS key_value, canon.compare_levels(
-                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
-                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
-                       p_threshold) AS levels,
+                   'phone' AS key_kind, c.phone AS key_value, v.levels,
                    canon.names_conflict(c.name_tokens, h.name_tokens, c.given_name, h.given_name, p_threshold)
                    OR (pg_catalog.cardinality(c.id_keys) > 0 AND pg_catalog.cardinality(h.id_keys) > 0
                        AND NOT c.id_keys && h.id_keys
                        AND canon.name_similarity(c.name_tokens, h.name_tokens) < p_threshold)
-                   OR canon.pair_veto(canon.compare_levels(
-                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
-                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
-                       p_threshold)) IS NOT NULL AS conflict,
+                   OR canon.pair_veto(v.levels) IS NOT NULL AS conflict,
                    NULL::numeric AS similarity
             FROM loose AS c JOIN holders AS h ON h.phone = c.phone
+            -- each pair compared once, its levels read twice (a sub-query kept apart by OFFSET 0)
+            CROSS JOIN LATERAL (SELECT canon.compare_levels(
+                                        c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                                        h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
+                                        p_threshold) AS levels
+                                OFFSET 0) AS v
             UNION ALL
             SELECT c.driver_id, c.run_id, h.link_run, 'R2_LICENSE_EXACT', h.person_key,
                    CASE WHEN ck.key LIKE 'L:%' THEN 'license' ELSE 'document' END, pg_catalog.substr(ck.key, 3),
@@ -123,15 +125,13 @@ BEGIN
               ON h.key = ck.key
             UNION ALL
             SELECT c.driver_id, c.run_id, h.link_run, 'R3B_PLATE_NAME_ANY_DATE', h.person_key, 'plate', c.plate,
-                   canon.compare_levels(
-                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
-                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
-                       p_threshold),
-                   canon.pair_veto(canon.compare_levels(
-                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
-                       h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
-                       p_threshold)) IS NOT NULL, canon.name_similarity(c.name_tokens, h.name_tokens)
+                   v.levels, canon.pair_veto(v.levels) IS NOT NULL, canon.name_similarity(c.name_tokens, h.name_tokens)
             FROM loose AS c JOIN holders AS h ON h.plate = c.plate
+            CROSS JOIN LATERAL (SELECT canon.compare_levels(
+                                        c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
+                                        h.phone, h.id_keys, h.plate, h.name_tokens, h.name_given, h.surnames, h.two_surnames, NULL, NULL,
+                                        p_threshold) AS levels
+                                OFFSET 0) AS v
             WHERE c.name_tokens && h.name_tokens
         ),
         relevant AS (
