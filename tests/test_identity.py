@@ -188,3 +188,25 @@ def test_resolution_does_not_depend_on_the_plan(sample_db):
     assert len(runs[0][0]) > 1000
     assert runs[1] == runs[0], "hash joins/aggregates off: another resolution"
     assert runs[2] == runs[0], "merge and nested-loop joins off: another resolution"
+
+
+def test_a_first_load_drops_and_adds_back_the_links_keys_and_indexes(sample_db):
+    # a first load writes the links without their secondary indexes and their key to the persons, then
+    # builds the indexes and adds the key back, validated (canon.drop_foreign_keys): the table ends as
+    # declared, and the key is a new one (it was dropped, so rows were not checked one by one)
+    url, _ = sample_db
+    shape = """SELECT (SELECT array_agg(pg_get_indexdef(indexrelid) ORDER BY indexrelid::regclass::text)
+                       FROM pg_index WHERE indrelid = 'canon.identity_links'::regclass),
+                      (SELECT array_agg(pg_get_constraintdef(oid) || ' ' || convalidated ORDER BY conname)
+                       FROM pg_constraint WHERE conrelid = 'canon.identity_links'::regclass AND contype = 'f')"""
+    key_oid = """SELECT oid FROM pg_constraint WHERE conrelid = 'canon.identity_links'::regclass AND contype = 'f'"""
+    with psycopg.connect(url) as c:  # one transaction, rolled back
+        before, oid_before = c.execute(shape).fetchone(), c.execute(key_oid).fetchone()[0]
+        c.execute(RESET_IDENTITY)
+        c.execute("SET LOCAL client_min_messages = warning")
+        c.execute("SELECT canon.run_identity(%s, %s)", RANGE)
+        after, oid_after = c.execute(shape).fetchone(), c.execute(key_oid).fetchone()[0]
+        c.rollback()
+    assert before[1] == ["FOREIGN KEY (person_key) REFERENCES canon.identity_registry(person_key) true"]
+    assert after == before
+    assert oid_after != oid_before
