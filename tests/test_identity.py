@@ -192,7 +192,7 @@ def test_resolution_does_not_depend_on_the_plan(sample_db):
 
 def test_a_first_load_drops_and_adds_back_the_links_keys_and_indexes(sample_db):
     # a first load writes the links without their secondary indexes and their key to the persons, then
-    # builds the indexes and adds the key back, validated (canon.drop_foreign_keys): the table ends as
+    # builds the indexes and adds the key back, validated (canon.drop_secondary_indexes): the table ends as
     # declared, and the key is a new one (it was dropped, so rows were not checked one by one)
     url, _ = sample_db
     shape = """SELECT (SELECT array_agg(pg_get_indexdef(indexrelid) ORDER BY indexrelid::regclass::text)
@@ -210,3 +210,21 @@ def test_a_first_load_drops_and_adds_back_the_links_keys_and_indexes(sample_db):
     assert before[1] == ["FOREIGN KEY (person_key) REFERENCES canon.identity_registry(person_key) true"]
     assert after == before
     assert oid_after != oid_before
+
+
+def test_a_table_in_use_keeps_its_keys_and_indexes(sample_db):
+    # a reader holding the persons table: the bulk-load helpers give up within their 1 s wait, drop
+    # nothing and say so (NULL); the caller then loads row by row
+    url, _ = sample_db
+    with psycopg.connect(url) as reader, psycopg.connect(url) as loader:
+        reader.execute("SELECT count(*) FROM canon.identity_registry")  # holds ACCESS SHARE until rollback
+        assert loader.execute("SELECT canon.lock_for_bulk_load(ARRAY['canon.identity_registry'::regclass])"
+                              ).fetchone()[0] is False
+        assert loader.execute("SELECT canon.drop_secondary_indexes('canon.identity_links'::regclass)").fetchone()[0] is None
+        assert loader.execute("""SELECT count(*) FROM pg_constraint WHERE conrelid = 'canon.identity_links'::regclass
+                                 AND contype = 'f'""").fetchone()[0] == 1
+        assert loader.execute("""SELECT count(*) FROM pg_index WHERE indrelid = 'canon.identity_links'::regclass
+                                 AND NOT indisunique""").fetchone()[0] == 3
+        assert loader.execute("SELECT canon.lock_for_bulk_load(ARRAY['canon.lead_keys'::regclass])").fetchone()[0] is True
+        loader.rollback()
+        reader.rollback()

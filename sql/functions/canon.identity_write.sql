@@ -12,7 +12,6 @@ AS $$
 DECLARE
     v_queued bigint;
     v_index_defs text[];
-    v_key_defs text[];
     v_outcomes jsonb;
     v_drivers_linked bigint;
 BEGIN
@@ -44,13 +43,8 @@ BEGIN
     IF p_subjects >= 1000
        AND (SELECT pg_catalog.count(*) FROM (SELECT FROM canon.identity_links AS l LIMIT p_subjects / 10) AS x)
            < p_subjects / 10 THEN
+        -- and its key to the persons, checked by a query per link otherwise (see the function)
         v_index_defs := canon.drop_secondary_indexes('canon.identity_links'::regclass);
-        -- and its key to the persons: checked by a query per link (an index probe and a row lock on the
-        -- person; at scale 1000 in random order, 29 s for 4.3 M links), validated by one join when added
-        -- back (see canon.drop_foreign_keys)
-        IF v_index_defs IS NOT NULL THEN
-            v_key_defs := canon.drop_foreign_keys('canon.identity_links'::regclass);
-        END IF;
     END IF;
     INSERT INTO canon.identity_links
         (person_key, source_table, source_pk, match_rule, match_score, match_probability, confidence_level,
@@ -81,9 +75,6 @@ BEGIN
     GET DIAGNOSTICS v_drivers_linked = ROW_COUNT;
     IF v_index_defs IS NOT NULL THEN
         PERFORM canon.create_indexes(v_index_defs);
-    END IF;
-    IF v_key_defs IS NOT NULL THEN
-        PERFORM canon.create_foreign_keys(v_key_defs);
     END IF;
 
     -- statistics for the stages below after a large change; subjects under a tenth of the links (an

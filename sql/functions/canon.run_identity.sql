@@ -10,8 +10,7 @@ RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 -- SECURITY DEFINER: the run empties (TRUNCATE) and ANALYZEs its unlogged work tables, which only their
 -- owner may do; the job and writer roles call it. search_path is pinned, the only dynamic SQL is the index
--- DDL of canon.drop_secondary_indexes / canon.create_indexes and canon.drop_foreign_keys /
--- canon.create_foreign_keys on a first load.
+-- DDL of canon.drop_secondary_indexes / canon.create_indexes on a first load.
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = off  -- a policy on a raw table fails loudly instead of running its owner's code (SECURITY.md)

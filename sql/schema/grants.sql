@@ -82,10 +82,10 @@ REVOKE EXECUTE ON FUNCTION ops.set_setting(text, text, text),
     ops.add_payment_rule(text, text, text, integer, integer, numeric, date, text, date, text),
     ops.close_payment_rule(bigint, date, text)
     FROM lead_attribution_job;
--- bulk-load index and foreign-key helpers of canon.run_identity and observational.refresh_driver_daily_trips (both run
+-- bulk-load index helpers of canon.run_identity and observational.refresh_driver_daily_trips (both run
 -- with the owner's rights): nobody else calls them
 REVOKE EXECUTE ON FUNCTION canon.drop_secondary_indexes(regclass), canon.create_indexes(text[]),
-    canon.drop_foreign_keys(regclass), canon.create_foreign_keys(text[])
+    canon.lock_for_bulk_load(regclass[])
     FROM lead_attribution_job, lead_attribution_writer;
 -- the stages of canon.run_identity run inside it, with the owner's rights: nobody calls them alone
 REVOKE EXECUTE ON FUNCTION canon.identity_index_drivers(bigint, text), canon.identity_index_leads(bigint, date, date),

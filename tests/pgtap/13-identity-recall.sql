@@ -2,7 +2,7 @@
 -- strong key, one human's driver rows in two parks) and the precision guards kept beside them, April 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(24);
+SELECT plan(23);
 
 -- shape
 SELECT has_function('canon', 'drop_secondary_indexes', ARRAY['regclass'], 'canon.drop_secondary_indexes(regclass) exists');
@@ -10,12 +10,10 @@ SELECT has_function('canon', 'create_indexes', ARRAY['text[]'], 'canon.create_in
 SELECT ok(NOT has_function_privilege('lead_attribution_job', 'canon.drop_secondary_indexes(regclass)', 'EXECUTE')
           AND NOT has_function_privilege('lead_attribution_writer', 'canon.create_indexes(text[])', 'EXECUTE'),
           'only the owner may drop and build identity indexes');
-SELECT has_function('canon', 'drop_foreign_keys', ARRAY['regclass'], 'canon.drop_foreign_keys(regclass) exists');
-SELECT has_function('canon', 'create_foreign_keys', ARRAY['text[]'], 'canon.create_foreign_keys(text[]) exists');
-SELECT ok(NOT has_function_privilege('lead_attribution_job', 'canon.drop_foreign_keys(regclass)', 'EXECUTE')
-          AND NOT has_function_privilege('lead_attribution_writer', 'canon.create_foreign_keys(text[])', 'EXECUTE')
-          AND NOT has_function_privilege('lead_attribution_writer', 'canon.drop_foreign_keys(regclass)', 'EXECUTE'),
-          'only the owner may drop and add back identity foreign keys');
+SELECT has_function('canon', 'lock_for_bulk_load', ARRAY['regclass[]'], 'canon.lock_for_bulk_load(regclass[]) exists');
+SELECT ok(NOT has_function_privilege('lead_attribution_job', 'canon.lock_for_bulk_load(regclass[])', 'EXECUTE')
+          AND NOT has_function_privilege('lead_attribution_writer', 'canon.lock_for_bulk_load(regclass[])', 'EXECUTE'),
+          'only the owner may lock tables for a bulk load');
 
 -- fixtures
 INSERT INTO public.drivers (driver_id, park_id, first_name, last_name, full_name, phone, license_number,
@@ -94,23 +92,26 @@ SELECT is(canon.propagate_labels(NULL), 9, 'all edges: one iteration per hop of 
 SELECT is(ARRAY(SELECT DISTINCT label FROM canon.identity_work_node), ARRAY[1], 'all edges: one component, labelled 1');
 
 -- foreign keys of a bulk load (canon.identity_write on a first load): dropped with the statements that
--- add them back, added back validated; a row the key refuses fails the add
-CREATE TEMP TABLE t_keys AS SELECT canon.drop_foreign_keys('canon.identity_links'::regclass) AS defs;
-SELECT is((SELECT defs FROM t_keys),
-          ARRAY['ALTER TABLE canon.identity_links ADD CONSTRAINT identity_links_person_key_fkey FOREIGN KEY (person_key) REFERENCES canon.identity_registry(person_key)'],
-          'drop_foreign_keys returns the statement adding the links'' key to the persons back');
-SELECT is_empty($$SELECT 1 FROM pg_constraint WHERE conrelid = 'canon.identity_links'::regclass AND contype = 'f'$$,
-                'and the key is dropped');
-SELECT is(canon.create_foreign_keys((SELECT defs FROM t_keys)), 1, 'create_foreign_keys adds it back');
+-- add them back, added back validated
+CREATE TEMP TABLE t_keys AS SELECT canon.drop_secondary_indexes('canon.identity_links'::regclass) AS defs;
+SELECT is((SELECT defs[cardinality(defs)] FROM t_keys),
+          'ALTER TABLE canon.identity_links ADD CONSTRAINT identity_links_person_key_fkey FOREIGN KEY (person_key) REFERENCES canon.identity_registry(person_key)',
+          'drop_secondary_indexes returns, after the indexes, the statement adding the links'' key to the persons back');
+SELECT is_empty($$SELECT 1 FROM pg_constraint WHERE conrelid = 'canon.identity_links'::regclass AND contype = 'f'
+                  UNION ALL SELECT 1 FROM pg_index WHERE indrelid = 'canon.identity_links'::regclass AND NOT indisunique$$,
+                'and the key and the secondary indexes are dropped');
+SELECT is(canon.create_indexes((SELECT defs FROM t_keys)), (SELECT cardinality(defs) FROM t_keys),
+          'create_indexes builds the indexes and adds the key back');
 SELECT ok((SELECT convalidated FROM pg_constraint WHERE conrelid = 'canon.identity_links'::regclass AND contype = 'f'
              AND pg_get_constraintdef(oid) = 'FOREIGN KEY (person_key) REFERENCES canon.identity_registry(person_key)'),
           'validated, with its definition');
 
 -- errors
-SELECT throws_ok($$SELECT canon.drop_foreign_keys(NULL)$$, '22004', NULL, 'drop_foreign_keys refuses a NULL table');
-SELECT throws_ok($$SELECT canon.create_foreign_keys(NULL)$$, '22004', NULL, 'create_foreign_keys refuses NULL definitions');
-SELECT throws_ok($$SELECT canon.create_foreign_keys(ARRAY['ALTER TABLE canon.identity_links DROP CONSTRAINT identity_links_pkey'])$$,
-                 '22023', 'not a foreign key definition', 'create_foreign_keys runs nothing but adding a foreign key');
+SELECT throws_ok($$SELECT canon.drop_secondary_indexes(NULL)$$, '22004', NULL, 'drop_secondary_indexes refuses a NULL table');
+SELECT throws_ok($$SELECT canon.lock_for_bulk_load(ARRAY['canon.lead_keys'::regclass, NULL])$$, '22004', NULL,
+                 'lock_for_bulk_load refuses a NULL table');
+SELECT throws_ok($$SELECT canon.create_indexes(ARRAY['ALTER TABLE canon.identity_links DROP CONSTRAINT identity_links_pkey'])$$,
+                 '22023', 'not an index or foreign key definition', 'create_indexes runs nothing but building an index or adding a foreign key');
 
 SELECT * FROM finish();
 ROLLBACK;
