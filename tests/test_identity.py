@@ -218,6 +218,7 @@ def test_a_table_in_use_keeps_its_keys_and_indexes(sample_db):
     url, _ = sample_db
     with psycopg.connect(url) as reader, psycopg.connect(url) as loader:
         reader.execute("SELECT count(*) FROM canon.identity_registry")  # holds ACCESS SHARE until rollback
+        loader.execute("SET statement_timeout = '30s'")  # a helper waiting without its 1 s limit fails, not hangs
         assert loader.execute("SELECT canon.lock_for_bulk_load(ARRAY['canon.identity_registry'::regclass])"
                               ).fetchone()[0] is False
         assert loader.execute("SELECT canon.drop_secondary_indexes('canon.identity_links'::regclass)").fetchone()[0] is None
@@ -225,6 +226,9 @@ def test_a_table_in_use_keeps_its_keys_and_indexes(sample_db):
                                  AND contype = 'f'""").fetchone()[0] == 1
         assert loader.execute("""SELECT count(*) FROM pg_index WHERE indrelid = 'canon.identity_links'::regclass
                                  AND NOT indisunique""").fetchone()[0] == 3
+        # and it holds no lock of a bulk load: the links it locked before the refused table are released
+        assert loader.execute("""SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()
+                                 AND mode = 'AccessExclusiveLock' AND locktype = 'relation'""").fetchone()[0] == 0
         assert loader.execute("SELECT canon.lock_for_bulk_load(ARRAY['canon.lead_keys'::regclass])").fetchone()[0] is True
         loader.rollback()
         reader.rollback()

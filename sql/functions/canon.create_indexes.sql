@@ -22,8 +22,7 @@ BEGIN
     FOREACH v_definition IN ARRAY p_definitions LOOP
         -- one CREATE INDEX on a package table, or one ALTER TABLE adding a foreign key between package
         -- tables, nothing after it (EXECUTE would run a second statement)
-        IF v_definition !~ '^CREATE INDEX [a-z_]+ ON (canon|observational|ops)\.[a-z_]+ USING [^;]+$'
-           AND v_definition !~ '^ALTER TABLE (canon|observational|ops)\.[a-z_]+ ADD CONSTRAINT [a-z_]+ FOREIGN KEY \([a-z_, ]+\) REFERENCES (canon|observational|ops)\.[a-z_]+\([a-z_, ]+\)[A-Z ]*$' THEN
+        IF canon.bulk_load_statement_ok(v_definition) IS NOT TRUE THEN
             RAISE EXCEPTION 'not an index or foreign key definition'
                 USING ERRCODE = '22023',
                       DETAIL = 'Each element must be the pg_get_indexdef() text of a non-unique index of a package table, or a foreign key between package tables as canon.drop_secondary_indexes writes it.',

@@ -36,14 +36,15 @@ BEGIN
     GROUP BY m.person_key;
 
     -- a first load (the links so far are under a tenth of the records decided now): the secondary
-    -- indexes are built once after the inserts (see canon.drop_secondary_indexes). Stricter than for
-    -- drivers_index and lead_keys: the reader views read identity_links, and the lock it takes lasts
-    -- until the caller's transaction ends (a whole populate_lead_events range)
+    -- indexes are built, and the key to the persons added back, once after the inserts (checked row by
+    -- row, the key cost a query per link; see canon.drop_secondary_indexes). Stricter than for
+    -- drivers_index and lead_keys: the reader views read identity_links, and the locks it takes (the
+    -- links and the persons table their key references) last until the caller's transaction ends (a
+    -- whole populate_lead_events range)
     v_index_defs := NULL;
     IF p_subjects >= 1000
        AND (SELECT pg_catalog.count(*) FROM (SELECT FROM canon.identity_links AS l LIMIT p_subjects / 10) AS x)
            < p_subjects / 10 THEN
-        -- and its key to the persons, checked by a query per link otherwise (see the function)
         v_index_defs := canon.drop_secondary_indexes('canon.identity_links'::regclass);
     END IF;
     INSERT INTO canon.identity_links

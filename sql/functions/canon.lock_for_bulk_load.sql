@@ -17,7 +17,7 @@ BEGIN
     IF p_tables IS NULL OR pg_catalog.array_position(p_tables, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'a bulk load needs the tables it loads'
             USING ERRCODE = '22004',
-                  DETAIL = 'The table passed is NULL.',
+                  DETAIL = 'p_tables is NULL or holds a NULL.',
                   HINT = 'Pass the table, e.g. ''canon.lead_keys''::regclass.';
     END IF;
     BEGIN

@@ -85,7 +85,7 @@ REVOKE EXECUTE ON FUNCTION ops.set_setting(text, text, text),
 -- bulk-load index helpers of canon.run_identity and observational.refresh_driver_daily_trips (both run
 -- with the owner's rights): nobody else calls them
 REVOKE EXECUTE ON FUNCTION canon.drop_secondary_indexes(regclass), canon.create_indexes(text[]),
-    canon.lock_for_bulk_load(regclass[])
+    canon.lock_for_bulk_load(regclass[]), canon.bulk_load_statement_ok(text)
     FROM lead_attribution_job, lead_attribution_writer;
 -- the stages of canon.run_identity run inside it, with the owner's rights: nobody calls them alone
 REVOKE EXECUTE ON FUNCTION canon.identity_index_drivers(bigint, text), canon.identity_index_leads(bigint, date, date),

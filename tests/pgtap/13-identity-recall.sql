@@ -2,7 +2,7 @@
 -- strong key, one human's driver rows in two parks) and the precision guards kept beside them, April 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(23);
+SELECT plan(26);
 
 -- shape
 SELECT has_function('canon', 'drop_secondary_indexes', ARRAY['regclass'], 'canon.drop_secondary_indexes(regclass) exists');
@@ -11,6 +11,7 @@ SELECT ok(NOT has_function_privilege('lead_attribution_job', 'canon.drop_seconda
           AND NOT has_function_privilege('lead_attribution_writer', 'canon.create_indexes(text[])', 'EXECUTE'),
           'only the owner may drop and build identity indexes');
 SELECT has_function('canon', 'lock_for_bulk_load', ARRAY['regclass[]'], 'canon.lock_for_bulk_load(regclass[]) exists');
+SELECT has_function('canon', 'bulk_load_statement_ok', ARRAY['text'], 'canon.bulk_load_statement_ok(text) exists');
 SELECT ok(NOT has_function_privilege('lead_attribution_job', 'canon.lock_for_bulk_load(regclass[])', 'EXECUTE')
           AND NOT has_function_privilege('lead_attribution_writer', 'canon.lock_for_bulk_load(regclass[])', 'EXECUTE'),
           'only the owner may lock tables for a bulk load');
@@ -112,6 +113,10 @@ SELECT throws_ok($$SELECT canon.lock_for_bulk_load(ARRAY['canon.lead_keys'::regc
                  'lock_for_bulk_load refuses a NULL table');
 SELECT throws_ok($$SELECT canon.create_indexes(ARRAY['ALTER TABLE canon.identity_links DROP CONSTRAINT identity_links_pkey'])$$,
                  '22023', 'not an index or foreign key definition', 'create_indexes runs nothing but building an index or adding a foreign key');
+SELECT throws_ok($$SELECT canon.create_indexes(ARRAY['ALTER TABLE canon.identity_links ADD CONSTRAINT k FOREIGN KEY (person_key) REFERENCES canon.identity_registry(person_key); DROP TABLE canon.lead_keys'])$$,
+                 '22023', 'not an index or foreign key definition', 'create_indexes refuses a foreign key followed by another statement');
+SELECT throws_ok($$SELECT canon.create_indexes(ARRAY['CREATE INDEX i ON canon.lead_keys USING btree (phone); DROP TABLE canon.lead_keys'])$$,
+                 '22023', 'not an index or foreign key definition', 'create_indexes refuses an index followed by another statement');
 
 SELECT * FROM finish();
 ROLLBACK;
