@@ -1,9 +1,8 @@
 -- Re-create the indexes and add back the foreign keys canon.drop_secondary_indexes dropped, from the
--- definitions it returned (pg_get_indexdef and
--- pg_get_constraintdef output: schema-qualified, identifiers quoted by PostgreSQL itself), in their order.
--- A foreign key added back is validated by one join over the table: a row it refuses fails the statement,
--- and so the caller's transaction. Only the package owner may run it (see grants.sql). Returns how many
--- indexes were built and keys added.
+-- definitions it returned (pg_get_indexdef and pg_get_constraintdef output: schema-qualified,
+-- identifiers quoted by PostgreSQL itself), in their order. A foreign key added back is validated by
+-- one join over the table: a row it refuses fails the statement, and so the caller's transaction. Only
+-- the package owner may run it (see grants.sql). Returns how many indexes were built and keys added.
 CREATE OR REPLACE FUNCTION canon.create_indexes(p_definitions text[])
 RETURNS integer
 LANGUAGE plpgsql VOLATILE

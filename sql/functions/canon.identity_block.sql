@@ -215,10 +215,12 @@ BEGIN
     -- below p_threshold are never compared (their levels stay NULL, no stage reads them): left out at the
     -- join, before they are counted, deduplicated and written. Most pairs are two two-token names sharing
     -- one token (0.42), and their number grows with the square of the drivers per car and name
-    -- (docs/identity.md, "Plans that stay linear")
+    -- (docs/identity.md, "Plans that stay linear"). The same sizes give the pair's similarity, which
+    -- canon.name_similarity would compute again from the tokens (1 for the same name)
     hits AS (
         SELECT DISTINCT t.node_id, h.driver_id, h.person_key, t.car_key,
-               canon.name_similarity(t.name_tokens, h.name_tokens) AS similarity
+               CASE WHEN t.name_tokens = h.name_tokens THEN 1.0000
+                    ELSE canon.name_overlap_score(t.n_key, t.n_tokens, h.n_tokens) END AS similarity
         FROM todo AS t
         JOIN holders AS h ON h.car_key = t.car_key AND h.key = t.key
         WHERE (t.name_tokens = h.name_tokens  -- every block of the same name: its whole name may be crowded

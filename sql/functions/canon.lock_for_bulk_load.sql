@@ -1,6 +1,5 @@
--- Bulk loads (canon.drop_secondary_indexes): refuse a NULL table (22004), lock
--- every table of p_tables ACCESS EXCLUSIVE until the caller's transaction ends, waiting at most 1 s for
--- each. Returns false,
+-- Bulk loads (canon.drop_secondary_indexes): refuse a NULL table (22004), lock every table of p_tables
+-- ACCESS EXCLUSIVE until the caller's transaction ends, waiting at most 1 s for each. Returns false,
 -- holding none of them, when one is not granted in time (a reader holds it, or waits for the caller: a
 -- deadlock, whichever side PostgreSQL picks): the caller then keeps its indexes and keys and loads row
 -- by row instead - slower, never blocked behind that reader.
