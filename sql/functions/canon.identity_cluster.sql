@@ -103,10 +103,11 @@ BEGIN
         FROM ends AS n
         JOIN canon.identity_work_subject AS f ON f.node_id = n.free_node
         JOIN members AS m ON m.entity = n.entity
-        WHERE canon.pair_veto(canon.compare_levels(
+        CROSS JOIN LATERAL (SELECT canon.compare_levels(
                   f.phone, f.id_keys, f.plate, f.name_tokens, f.name_given, f.surnames, f.two_surnames, f.lead_date,
                   f.car_key, m.phone, m.id_keys, m.plate, m.name_tokens, m.name_given, m.surnames, m.two_surnames,
-                  m.record_date, m.car_key, p_threshold)) IS NOT NULL
+                  m.record_date, m.car_key, p_threshold) AS levels OFFSET 0) AS cmp
+        WHERE canon.pair_veto(cmp.levels) IS NOT NULL
     )
     DELETE FROM canon.identity_work_edge AS e
     USING vetoed AS v
@@ -220,13 +221,14 @@ BEGIN
         HAVING pg_catalog.bool_or(m.outcome = 'NONE') AND pg_catalog.count(*) > 1
     ),
     vetoes AS (
-        SELECT m.label, pg_catalog.min(canon.pair_veto(canon.compare_levels(
-                   a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames,
-                   a.record_date, a.car_key, m.phone, m.id_keys, m.plate, m.name_tokens, m.name_given, m.surnames,
-                   m.two_surnames, m.record_date, m.car_key, p_threshold))) AS veto
+        SELECT m.label, pg_catalog.min(canon.pair_veto(cmp.levels)) AS veto
         FROM open_labels AS o
         JOIN members AS a ON a.label = o.label AND a.outcome = 'NONE'
         JOIN members AS m ON m.label = o.label AND (m.source_table, m.source_pk) <> (a.source_table, a.source_pk)
+        CROSS JOIN LATERAL (SELECT canon.compare_levels(
+                   a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames,
+                   a.record_date, a.car_key, m.phone, m.id_keys, m.plate, m.name_tokens, m.name_given, m.surnames,
+                   m.two_surnames, m.record_date, m.car_key, p_threshold) AS levels OFFSET 0) AS cmp
         GROUP BY m.label
     ),
     -- each queued record's other members by one grouped join (a sub-query per queued record read every

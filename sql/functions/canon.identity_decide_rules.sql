@@ -68,10 +68,11 @@ BEGIN
         FROM open_persons AS o
         JOIN canon.identity_work_subject AS n ON n.node_id = o.node_id
         JOIN canon.v_person_records AS r ON r.person_key = o.entity::uuid
-        WHERE canon.pair_veto(canon.compare_levels(
+        CROSS JOIN LATERAL (SELECT canon.compare_levels(
                   n.phone, n.id_keys, n.plate, n.name_tokens, n.name_given, n.surnames, n.two_surnames, n.lead_date,
                   n.car_key, r.phone, r.id_keys, r.plate, r.name_tokens, r.name_given, r.surnames, r.two_surnames,
-                  r.record_date, r.car_key, p_threshold)) IS NOT NULL
+                  r.record_date, r.car_key, p_threshold) AS levels OFFSET 0) AS cmp
+        WHERE canon.pair_veto(cmp.levels) IS NOT NULL
     )
     UPDATE pg_temp.identity_candidate AS c SET vetoed = true
     FROM vetoed AS v
@@ -106,10 +107,11 @@ BEGIN
         JOIN reach AS r ON r.node_id = f.node_id AND r.driver
         JOIN canon.drivers_index AS d ON d.driver_id = pg_catalog.substr(r.entity, 3)
         JOIN canon.v_person_records AS x ON x.person_key = f.person_key
-        WHERE canon.pair_veto(canon.compare_levels(
+        CROSS JOIN LATERAL (SELECT canon.compare_levels(
                   d.phone, d.id_keys, d.plate, d.name_tokens, d.name_given, d.surnames, d.two_surnames, d.hire_date,
                   d.car_key, x.phone, x.id_keys, x.plate, x.name_tokens, x.name_given, x.surnames, x.two_surnames,
-                  x.record_date, x.car_key, p_threshold)) IS NOT NULL
+                  x.record_date, x.car_key, p_threshold) AS levels OFFSET 0) AS cmp
+        WHERE canon.pair_veto(cmp.levels) IS NOT NULL
     )
     DELETE FROM pg_temp.identity_candidate AS c
     USING fold AS f, reach AS r
@@ -177,11 +179,12 @@ BEGIN
         SELECT DISTINCT b.node_id
         FROM pg_temp.identity_linked_shared AS a
         JOIN pg_temp.identity_linked_shared AS b ON b.entity = a.entity AND b.node_id <> a.node_id
-        WHERE (a.weight_milli > b.weight_milli OR (a.weight_milli = b.weight_milli AND a.node_id < b.node_id))
-          AND canon.pair_veto(canon.compare_levels(
+            AND (a.weight_milli > b.weight_milli OR (a.weight_milli = b.weight_milli AND a.node_id < b.node_id))
+        CROSS JOIN LATERAL (SELECT canon.compare_levels(
                   a.phone, a.id_keys, a.plate, a.name_tokens, a.name_given, a.surnames, a.two_surnames, a.lead_date,
                   a.car_key, b.phone, b.id_keys, b.plate, b.name_tokens, b.name_given, b.surnames, b.two_surnames,
-                  b.lead_date, b.car_key, p_threshold)) IS NOT NULL
+                  b.lead_date, b.car_key, p_threshold) AS levels OFFSET 0) AS cmp
+        WHERE canon.pair_veto(cmp.levels) IS NOT NULL
     )
     UPDATE canon.identity_work_subject AS s
     SET outcome = 'NEEDS_REVIEW', entity = NULL

@@ -171,10 +171,11 @@ BEGIN
             FROM pg_temp.identity_driver_join AS j
             JOIN canon.drivers_index AS c ON c.driver_id = j.driver_id
             JOIN canon.v_person_records AS r ON r.person_key = j.person
-            WHERE canon.pair_veto(canon.compare_levels(
+            CROSS JOIN LATERAL (SELECT canon.compare_levels(
                       c.phone, c.id_keys, c.plate, c.name_tokens, c.name_given, c.surnames, c.two_surnames, NULL, NULL,
                       r.phone, r.id_keys, r.plate, r.name_tokens, r.name_given, r.surnames, r.two_surnames, NULL, NULL,
-                      p_threshold)) IS NOT NULL
+                      p_threshold) AS levels OFFSET 0) AS cmp
+            WHERE canon.pair_veto(cmp.levels) IS NOT NULL
         ),
         joining AS MATERIALIZED (  -- drivers joining a person that another driver joins in this pass too
             SELECT j.driver_id, j.person
@@ -188,11 +189,12 @@ BEGIN
             JOIN joining AS b ON b.person = a.person AND b.driver_id <> a.driver_id
             JOIN canon.drivers_index AS da ON da.driver_id = a.driver_id
             JOIN canon.drivers_index AS db ON db.driver_id = b.driver_id
-            WHERE NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = a.driver_id)
-              AND canon.pair_veto(canon.compare_levels(
+            CROSS JOIN LATERAL (SELECT canon.compare_levels(
                       da.phone, da.id_keys, da.plate, da.name_tokens, da.name_given, da.surnames, da.two_surnames, NULL,
                       NULL, db.phone, db.id_keys, db.plate, db.name_tokens, db.name_given, db.surnames, db.two_surnames,
-                      NULL, NULL, p_threshold)) IS NOT NULL
+                      NULL, NULL, p_threshold) AS levels OFFSET 0) AS cmp
+            WHERE NOT EXISTS (SELECT 1 FROM vetoed AS v WHERE v.driver_id = a.driver_id)
+              AND canon.pair_veto(cmp.levels) IS NOT NULL
         )
         INSERT INTO canon.identity_links
             (person_key, source_table, source_pk, match_rule, match_score, match_probability, confidence_level,

@@ -74,10 +74,11 @@ BEGIN
         FROM (SELECT DISTINCT p.node_id, p.person_key FROM pg_temp.identity_name_pair AS p WHERE p.strong) AS c
         JOIN pg_temp.identity_name_subject AS n ON n.node_id = c.node_id
         JOIN canon.v_person_records AS r ON r.person_key = c.person_key
-        WHERE canon.pair_veto(canon.compare_levels(
+        CROSS JOIN LATERAL (SELECT canon.compare_levels(
                   n.phone, n.id_keys, n.plate, n.name_tokens, n.name_given, n.surnames, n.two_surnames, n.lead_date,
                   n.car_key, r.phone, r.id_keys, r.plate, r.name_tokens, r.name_given, r.surnames, r.two_surnames,
-                  r.record_date, r.car_key, p_threshold)) IS NOT NULL
+                  r.record_date, r.car_key, p_threshold) AS levels OFFSET 0) AS cmp
+        WHERE canon.pair_veto(cmp.levels) IS NOT NULL
     ),
     per_person AS (
         SELECT p.node_id, p.source_table, p.source_pk, p.person_key,

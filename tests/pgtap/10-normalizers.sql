@@ -1,6 +1,6 @@
 -- Normalizers (docs/rules.md §2): one set, IMMUTABLE STRICT, used by drivers, leads and payments alike.
 BEGIN;
-SELECT plan(91);
+SELECT plan(92);
 
 -- shape
 SELECT has_function('canon', 'normalize_phone', ARRAY['text'], 'canon.normalize_phone(text) exists');
@@ -25,7 +25,7 @@ SELECT is_empty($$
     SELECT p.proname FROM pg_proc p
     WHERE p.pronamespace = 'canon'::regnamespace
       AND p.proname IN ('normalize_phone', 'normalize_license', 'normalize_document', 'normalize_plate',
-                        'normalize_name', 'name_tokens', 'name_key', 'name_similarity', 'mask_identifier',
+                        'normalize_name', 'name_tokens', 'name_key', 'name_similarity',
                         'name_tokens_close', 'name_token_variants')
       AND NOT (p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's'
                AND p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'])$$,
@@ -129,6 +129,7 @@ SELECT is(canon.name_similarity('{}'::text[], ARRAY['JUAN']), 0::numeric, 'simil
 -- masking
 SELECT is(canon.mask_identifier('987654321'), '******321', 'mask: only the last 3 characters shown');
 SELECT is(canon.mask_identifier('Q40123456'), '******456', 'mask: licences too');
+SELECT is(canon.mask_identifier(NULL), NULL, 'mask: NULL stays NULL (a SQL-standard body, not STRICT, so it is inlined)');
 -- the normalizers (canon.normalize_record) give exactly what the reference regular expressions give
 -- (below), on every character up to U+02FF in several contexts and on hostile strings
 CREATE TEMP TABLE normalizer_inputs AS

@@ -4,7 +4,7 @@
 -- person, name only and its founding, missing identifiers), and a group of new records with a veto inside.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(31);
+SELECT plan(33);
 
 SELECT has_function('canon', 'match_rule_of', ARRAY['text[]'], 'canon.match_rule_of(text[]) exists');
 SELECT has_function('canon', 'confidence_of', ARRAY['numeric', 'numeric', 'numeric'], 'canon.confidence_of(numeric, numeric, numeric) exists');
@@ -15,6 +15,24 @@ SELECT is(canon.match_rule_of('{SAME,MISSING,SAME,GIVEN_ONE_SURNAME,FURTHER,IGNO
 SELECT is(canon.match_rule_of('{DIFFERENT,MISSING,SAME,SIMILAR,WITHIN_14,SAME}'), 'PLATE+NAME', 'plate and a similar name: PLATE+NAME');
 SELECT is(canon.match_rule_of('{SAME,MISSING,MISSING,DIFFERENT,WITHIN_3,IGNORED}'), 'PHONE', 'a phone whose names do not agree: PHONE alone');
 SELECT is(canon.match_rule_of('{MISSING,MISSING,MISSING,SAME_FULL_NAME,WITHIN_3,IGNORED}'), 'NAME+DATE', 'nothing but a name and a date: NAME+DATE');
+SELECT is(canon.match_rule_of(NULL), NULL, 'no levels, no rule');
+-- the helpers called once per compared pair or candidate are inlined into the calling statement (no call,
+-- no search_path to set per row: docs/identity.md, "Speed")
+CREATE TEMP TABLE t_plan (line text);
+DO $$
+DECLARE
+    v_line text;
+BEGIN
+    FOR v_line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) SELECT canon.pair_veto(x.l), canon.match_rule_of(x.l), '
+                          'canon.mask_identifier(x.v) FROM (VALUES (''{SAME,DIFFERENT}''::text[], ''987654321'')) AS x (l, v)'
+    LOOP
+        INSERT INTO pg_temp.t_plan VALUES (v_line);
+    END LOOP;
+END;
+$$;
+SELECT is_empty($$SELECT p.line FROM pg_temp.t_plan AS p
+                  WHERE p.line ~ '(pair_veto|match_rule_of|mask_identifier)'$$,
+                'canon.pair_veto, canon.match_rule_of and canon.mask_identifier are inlined, not called');
 SELECT results_eq($$VALUES (canon.confidence_of(0.99995, 0.99, 0.9999), canon.confidence_of(0.995, 0.99, 0.9999),
                             canon.confidence_of(0.6, 0.99, 0.9999))$$,
                   $$VALUES ('HIGH'::text, 'MEDIUM'::text, 'LOW'::text)$$,
