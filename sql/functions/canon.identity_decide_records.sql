@@ -18,7 +18,8 @@ BEGIN
     CREATE TEMP TABLE identity_decision ON COMMIT DROP AS
     WITH components AS (
         SELECT n.label, pg_catalog.count(DISTINCT COALESCE(e.person_key, e.new_person_key)) AS entities,
-               pg_catalog.min(e.node_id) AS entity_node
+               pg_catalog.min(e.node_id) AS entity_node,
+               pg_catalog.count(*) FILTER (WHERE e.node_id IS NULL) AS size  -- its records (the other nodes are entities)
         FROM canon.identity_work_node AS n
         LEFT JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id
         GROUP BY n.label
@@ -46,7 +47,7 @@ BEGIN
         WHERE c.entities = 1
     ),
     graph AS (  -- the records and entities in the graph, with their cluster
-        SELECT n.node_id, n.label, c.entities, f.person_key AS fresh_key,
+        SELECT n.node_id, n.label, c.entities, c.size, f.person_key AS fresh_key,
                one.person_key AS one_person, one.new_person_key AS one_new
         FROM canon.identity_work_node AS n
         JOIN components AS c ON c.label = n.label
@@ -60,7 +61,7 @@ BEGIN
         WHERE s.outcome = 'LINK'
     ),
     decided AS (
-        SELECT s.node_id, n.node_id IS NOT NULL AS in_graph, n.label, n.entities, n.fresh_key,
+        SELECT s.node_id, n.node_id IS NOT NULL AS in_graph, n.label, n.entities, n.size, n.fresh_key,
                v.match_rule AS via_rule, canon.match_probability(v.weight_milli, p_prior_milli) AS via_probability,
                s.probability AS old_probability,
                own.person_key AS own_person, own.new_person_key AS own_new,
@@ -75,6 +76,7 @@ BEGIN
     final AS (  -- the decided values of every record; one outside the graph gets no person
         SELECT d.node_id,
                d.label,
+               d.size,
                CASE WHEN NOT d.in_graph THEN NULL
                     WHEN d.old_outcome = 'LINK' THEN COALESCE(d.own_person, d.own_new)
                     WHEN d.entities = 0 THEN d.fresh_key
@@ -145,7 +147,7 @@ BEGIN
         CASE WHEN s.phone_usable THEN s.phone END AS phone, s.license, s.document, s.name_key,
         CASE WHEN z.person_key IS NOT NULL THEN z.probability END AS match_probability
     FROM canon.identity_work_subject AS s
-    JOIN (SELECT x.*, pg_catalog.count(*) OVER (PARTITION BY x.label) AS size, m.matched, m.levels, d.dropped
+    JOIN (SELECT x.*, m.matched, m.levels, d.dropped
           FROM final AS x
           -- one grouped pass over the pairs instead of two sub-queries per record
           LEFT JOIN (SELECT p.node_id, pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
