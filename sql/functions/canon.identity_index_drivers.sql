@@ -48,13 +48,17 @@ BEGIN
         IF v_raw_rows >= 1000 AND v_index_rows < v_raw_rows / 2 THEN
             v_index_defs := canon.drop_secondary_indexes('canon.drivers_index'::regclass);
         END IF;
-        PERFORM 'PRAGMA:TABLE: identity_driver_raw (driver_id text, park_id text, full_name text, first_name text, last_name text, phone text, license text, document text, plate text, car text, hire_date date, row_version bigint, known_hash text, removed_at timestamptz, row_hash text)';
         PERFORM 'PRAGMA:TABLE: identity_driver_keys (driver_id text, park_id text, first_name text, car text, hire_date date, row_hash text, row_version bigint, phone text, license text, document text, plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, license_dni text, name_blocks text[])';
         -- First the drivers whose raw row version (tableoid, xmin, ctid and whether the driver is in the
         -- target park, hashed with seed 4: the row hash's version) differs from the one they were read
         -- from, or that were removed, with their row hash and the index's (known_hash, removed_at): an
         -- unchanged row is not hashed again (an md5 of every driver was most of a 1 % run's read).
-        CREATE TEMP TABLE identity_driver_raw ON COMMIT DROP AS
+        -- Into an unlogged work table, not a temporary one: the normalizer call over it below may then run
+        -- in parallel workers (migration 0045).
+        TRUNCATE canon.identity_work_driver;
+        INSERT INTO canon.identity_work_driver
+            (driver_id, park_id, full_name, first_name, last_name, phone, license, document, plate, car, hire_date,
+             row_version, known_hash, removed_at, row_hash)
         SELECT s.driver_id, s.park_id, s.full_name, s.first_name, s.last_name, s.phone, s.license, s.document,
                s.plate, s.car, s.hire_date, s.row_version, s.known_hash, s.removed_at,
                -- v4: names folded by unaccent (canon.normalize_name)
@@ -82,10 +86,10 @@ BEGIN
               -- key that long cannot be indexed, and would stop every run
               WHERE d.driver_id IS NOT NULL AND pg_catalog.length(d.driver_id) <= 100) AS s
         WHERE s.known_version IS DISTINCT FROM s.row_version OR s.removed_at IS NOT NULL;
-        ANALYZE pg_temp.identity_driver_raw;
+        ANALYZE canon.identity_work_driver;
         -- the same content under a new row version: only the version is stored
         UPDATE canon.drivers_index AS i SET row_version = r.row_version
-        FROM pg_temp.identity_driver_raw AS r
+        FROM canon.identity_work_driver AS r
         WHERE i.driver_id = r.driver_id AND r.known_hash = r.row_hash AND r.removed_at IS NULL;
 
         -- Only new and changed drivers (row hash) are normalized, each by one call of canon.normalize_record
@@ -102,10 +106,10 @@ BEGIN
         FROM (SELECT s.driver_id, s.park_id, s.first_name, s.car, s.hire_date, s.row_hash, s.row_version,
                      canon.normalize_record(s.phone, s.license, s.document, s.plate, s.full_name, s.first_name, s.last_name,
                                             s.car <> '' AND s.park_id = p_target) AS k
-              FROM pg_temp.identity_driver_raw AS s
+              FROM canon.identity_work_driver AS s
               WHERE s.known_hash IS DISTINCT FROM s.row_hash OR s.removed_at IS NOT NULL
               OFFSET 0) AS n;
-        DROP TABLE pg_temp.identity_driver_raw;
+        TRUNCATE canon.identity_work_driver;
 
         -- the keys a changed driver had until now: OPEN records sharing them are decided again
         -- (canon.identity_scope_recheck)

@@ -90,7 +90,7 @@ BEGIN
 
     TRUNCATE canon.identity_work_subject, canon.identity_work_pair, canon.identity_work_entity,
              canon.identity_work_edge, canon.identity_work_node, canon.identity_work_lead,
-             canon.identity_work_touch, canon.identity_work_recheck;
+             canon.identity_work_driver, canon.identity_work_touch, canon.identity_work_recheck;
 
     -- the stages, one function each (docs/identity.md); each leaves its result in the work tables
     v_drivers := canon.identity_index_drivers(v_run_id, v_target);
@@ -224,7 +224,7 @@ BEGIN
 
     TRUNCATE canon.identity_work_subject, canon.identity_work_pair, canon.identity_work_entity,
              canon.identity_work_edge, canon.identity_work_node, canon.identity_work_lead,
-             canon.identity_work_touch, canon.identity_work_recheck;
+             canon.identity_work_driver, canon.identity_work_touch, canon.identity_work_recheck;
     RAISE NOTICE 'run_identity % (% s): done %', v_run_id, pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_result;
     RETURN v_result;
 END;
