@@ -14,7 +14,9 @@ DECLARE
     v_iterations integer;
     v_group_iterations integer;
 BEGIN
-    ANALYZE canon.identity_work_subject;
+    -- the columns stage 5 (canon.identity_decide_rules) wrote; the others' statistics are those of stage 3
+    ANALYZE canon.identity_work_subject (outcome, entity, match_rule, match_score, confidence_level, weight_milli,
+                                         probability, runner_up, runner_up_weight);
     INSERT INTO canon.identity_work_entity (node_id, entity, person_key, driver_id)
     SELECT p_subjects + pg_catalog.row_number() OVER (ORDER BY e.entity)::integer, e.entity,
            CASE WHEN e.entity NOT LIKE 'D:%' THEN e.entity::uuid END,
@@ -249,8 +251,8 @@ BEGIN
     WHERE q.node_id = s.node_id;
     -- the queued records leave the graph: counted first, then one equi-join per end of an edge (joined on
     -- "node_a or node_b" with the queued records estimated at one, it was a loop over every edge per
-    -- queued record, 504 s at scale 1000)
-    ANALYZE canon.identity_work_subject;
+    -- queued record, 504 s at scale 1000); only the columns the UPDATE above changed
+    ANALYZE canon.identity_work_subject (outcome, cluster_veto, cluster_members);
     DELETE FROM canon.identity_work_edge AS e
     USING canon.identity_work_subject AS s
     WHERE s.cluster_veto IS NOT NULL AND e.node_a = s.node_id;
