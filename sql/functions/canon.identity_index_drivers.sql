@@ -86,7 +86,8 @@ BEGIN
               -- key that long cannot be indexed, and would stop every run
               WHERE d.driver_id IS NOT NULL AND pg_catalog.length(d.driver_id) <= 100) AS s
         WHERE s.known_version IS DISTINCT FROM s.row_version OR s.removed_at IS NOT NULL;
-        ANALYZE canon.identity_work_driver;
+        -- the columns the UPDATE and the normalizing read below join and filter on
+        ANALYZE canon.identity_work_driver (driver_id, known_hash, row_hash, removed_at);
         -- the same content under a new row version: only the version is stored
         UPDATE canon.drivers_index AS i SET row_version = r.row_version
         FROM canon.identity_work_driver AS r
