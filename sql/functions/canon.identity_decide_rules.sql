@@ -174,7 +174,7 @@ BEGIN
           FROM canon.identity_work_subject AS s
           WHERE s.outcome = 'LINK' AND s.match_rule <> 'DRIVER_DIRECT') AS x
     WHERE x.n > 1;
-    ANALYZE pg_temp.identity_linked_shared;
+    ANALYZE pg_temp.identity_linked_shared (node_id, entity, weight_milli);  -- what the self-join below reads
     WITH beaten AS (
         SELECT DISTINCT b.node_id
         FROM pg_temp.identity_linked_shared AS a

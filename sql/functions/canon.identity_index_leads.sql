@@ -108,7 +108,7 @@ BEGIN
         INSERT INTO canon.lead_scan_days (source_table, lead_date, records)
         SELECT s.source_table, s.lead_date, pg_catalog.count(*) FROM src AS s GROUP BY 1, 2;
         PERFORM pg_catalog.set_config('enable_nestloop', v_nestloop, true);
-        ANALYZE canon.identity_work_lead;
+        ANALYZE canon.identity_work_lead (source_table, source_pk, row_hash, row_version);  -- the joins below
         -- the same content under a new row version: only the version is stored
         UPDATE canon.lead_keys AS k SET row_version = w.row_version
         FROM canon.identity_work_lead AS w

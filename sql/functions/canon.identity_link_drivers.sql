@@ -164,7 +164,7 @@ BEGIN
             ORDER BY r.driver_id, canon.levels_weight(r.levels, p_weights) DESC, r.key_kind, r.key_value
         )
         SELECT b.driver_id, b.person, b.levels, b.weight_milli, b.matched FROM best AS b;
-        ANALYZE pg_temp.identity_driver_join;
+        ANALYZE pg_temp.identity_driver_join (driver_id, person);  -- the join keys below
 
         WITH vetoed AS (  -- a veto against any record of the person the driver would join (not only the hit)
             SELECT DISTINCT j.driver_id

@@ -76,7 +76,7 @@ BEGIN
     LEFT JOIN pg_temp.identity_name_near AS g ON g.token = n.name_given AND g.side = 'S'
     LEFT JOIN pg_temp.identity_name_near AS s1 ON s1.token = n.surnames[1] AND s1.side = 'S'
     LEFT JOIN pg_temp.identity_name_near AS s2 ON s2.token = n.surnames[2] AND s2.side = 'S';
-    ANALYZE pg_temp.identity_name_reach;
+    ANALYZE pg_temp.identity_name_reach (node_id);  -- joined on it; its arrays only meet other columns
 
     -- the pairs and their names test: a table of its own, analyzed, so that the comparisons below are
     -- planned on its true size (estimated from the keys' join, it came out a few rows and was nested-looped).
