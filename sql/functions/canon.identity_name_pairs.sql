@@ -57,19 +57,23 @@ BEGIN
     -- names test against the subject's tokens when one of its own two codes is among them (an array
     -- operator per pair instead of a sub-query over the subject's tokens); and what its given name and its
     -- surnames reach (identity_name_near)
-    PERFORM 'PRAGMA:TABLE: identity_name_reach (node_id integer, codes bigint[], given_reach text[], surname1_reach text[], surname2_reach text[])';
+    -- (and each of two surnames' codes alone, against a record's tokens: canon.name_token_codes)
+    PERFORM 'PRAGMA:TABLE: identity_name_reach (node_id integer, codes bigint[], surname1_codes bigint[], surname2_codes bigint[], given_reach text[], surname1_reach text[], surname2_reach text[])';
     CREATE TEMP TABLE identity_name_reach ON COMMIT DROP AS
     WITH codes AS (
-        SELECT n.node_id, pg_catalog.array_agg(x.code) AS codes
+        SELECT n.node_id, pg_catalog.array_agg(x.code) FILTER (WHERE t.part = 0) AS codes,
+               pg_catalog.array_agg(x.code) FILTER (WHERE t.part = 1) AS surname1_codes,
+               pg_catalog.array_agg(x.code) FILTER (WHERE t.part = 2) AS surname2_codes
         FROM pg_temp.identity_name_subject AS n
-        CROSS JOIN LATERAL pg_catalog.unnest(n.name_tokens) AS t (token)
+        CROSS JOIN LATERAL (SELECT u.token, 0 FROM pg_catalog.unnest(n.name_tokens) AS u (token)
+                            UNION ALL VALUES (n.surnames[1], 1), (n.surnames[2], 2)) AS t (token, part)
         CROSS JOIN LATERAL (VALUES (-1), (0), (1)) AS d (step)
         CROSS JOIN LATERAL (VALUES (pg_catalog.ascii(t.token)::bigint * 4194304 + 2 * (pg_catalog.length(t.token) + d.step)),
                                    (pg_catalog.ascii(pg_catalog.right(t.token, 1))::bigint * 4194304
                                     + 2 * (pg_catalog.length(t.token) + d.step) + 1)) AS x (code)
         GROUP BY n.node_id
     )
-    SELECT n.node_id, e.codes, COALESCE(g.reach, ARRAY[n.name_given]) AS given_reach,
+    SELECT n.node_id, e.codes, e.surname1_codes, e.surname2_codes, COALESCE(g.reach, ARRAY[n.name_given]) AS given_reach,
            COALESCE(s1.reach, n.surnames[1:1]) AS surname1_reach, COALESCE(s2.reach, n.surnames[2:2]) AS surname2_reach
     FROM pg_temp.identity_name_subject AS n
     LEFT JOIN codes AS e ON e.node_id = n.node_id
@@ -126,12 +130,16 @@ BEGIN
                                                                   AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
                                                                        OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1))))) END)
            OR (pg_catalog.cardinality(n.surnames) >= 2
-               AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.surnames) AS x (token)
-                               WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.name_tokens) AS y (token)
-                                                 WHERE y.token = x.token
-                                                    OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
-                                                        AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
-                                                             OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1)))))));
+               AND CASE WHEN pg_catalog.cardinality(n.surnames) = 2 AND pg_catalog.cardinality(c.name_tokens) <= 6 THEN
+                            -- the codes (each surname's against the record's tokens'): no sub-query per pair
+                            r.surname1_codes && canon.name_token_codes(c.name_tokens)
+                            AND r.surname2_codes && canon.name_token_codes(c.name_tokens)
+                        ELSE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.surnames) AS x (token)
+                                         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.name_tokens) AS y (token)
+                                                           WHERE y.token = x.token
+                                                              OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
+                                                                  AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
+                                                                       OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1))))) END));
     GET DIAGNOSTICS v_pairs = ROW_COUNT;
     ANALYZE pg_temp.identity_name_hit;
 

@@ -4,7 +4,7 @@
 -- no candidate; two persons alike are queued MULTIPLE_CANDIDATES, a weaker match NEEDS_REVIEW.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(16);
+SELECT plan(18);
 
 SELECT has_function('canon', 'identity_link_names',
                     ARRAY['bigint', 'jsonb', 'numeric', 'numeric', 'numeric', 'numeric', 'integer', 'integer'],
@@ -12,6 +12,33 @@ SELECT has_function('canon', 'identity_link_names',
 SELECT has_function('canon', 'identity_name_blocks', ARRAY['integer', 'integer'], 'its blocks step exists');
 SELECT has_function('canon', 'identity_name_pairs', ARRAY['jsonb', 'numeric', 'integer'], 'its pairs step exists');
 SELECT has_function('canon', 'identity_name_write', ARRAY['bigint', 'numeric'], 'its write step exists');
+SELECT has_function('canon', 'name_token_codes', ARRAY['text[]'], 'the names test''s token codes exist');
+
+-- the names test by codes (canon.name_token_codes against a surname's codes with the length stepped by
+-- -1, 0 and 1, as pg_temp.identity_name_reach builds them) gives what its definition gives: a token of the
+-- record's name equal to the surname, or at most one letter longer or shorter sharing its first or last
+-- letter; every surname against every name of one to six tokens drawn from typo-like tokens
+CREATE TEMP TABLE t_tokens (token text);
+INSERT INTO t_tokens VALUES ('PEREZ'), ('PERES'), ('PERZ'), ('PEREZZ'), ('EREZ'), ('QUISPE'), ('QISPE'), ('QUISPEE'),
+    ('ROJAS'), ('ROJA'), ('AROJAS'), ('SOJAS'), ('ROJAZ'), ('LI'), ('LIU'), ('AL'), ('ÑOL'), ('ÑO');
+CREATE TEMP TABLE t_names AS
+SELECT ARRAY(SELECT t.token FROM t_tokens AS t ORDER BY pg_catalog.md5(t.token || g.i::text) LIMIT 1 + g.i % 6) AS tokens
+FROM pg_catalog.generate_series(1, 60) AS g (i);
+SELECT is_empty($$
+    SELECT x.token, n.tokens
+    FROM t_tokens AS x CROSS JOIN t_names AS n
+    CROSS JOIN LATERAL (SELECT pg_catalog.array_agg(c.code) AS codes
+                        FROM (VALUES (-1), (0), (1)) AS d (step)
+                        CROSS JOIN LATERAL (VALUES (pg_catalog.ascii(x.token)::bigint * 4194304 + 2 * (pg_catalog.length(x.token) + d.step)),
+                                                   (pg_catalog.ascii(pg_catalog.right(x.token, 1))::bigint * 4194304
+                                                    + 2 * (pg_catalog.length(x.token) + d.step) + 1)) AS c (code)) AS r
+    WHERE (r.codes && canon.name_token_codes(n.tokens))
+          IS DISTINCT FROM EXISTS (SELECT 1 FROM pg_catalog.unnest(n.tokens) AS y (token)
+                                   WHERE y.token = x.token
+                                      OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
+                                          AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
+                                               OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1))))$$,
+    'token codes: a surname''s codes meet a name''s exactly when one of its tokens is the surname or one letter from it in length sharing its first or last letter');
 SELECT ok(NOT has_function_privilege('lead_attribution_writer',
               'canon.identity_link_names(bigint, jsonb, numeric, numeric, numeric, numeric, integer, integer)', 'EXECUTE'),
           'the stage is not granted to the writer role');
