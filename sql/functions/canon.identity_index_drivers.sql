@@ -52,13 +52,10 @@ BEGIN
         -- First the drivers whose raw row version (tableoid, xmin, ctid and whether the driver is in the
         -- target park, hashed with seed 4: the row hash's version) differs from the one they were read
         -- from, or that were removed, with their row hash and the index's (known_hash, removed_at): an
-        -- unchanged row is not hashed again (an md5 of every driver was most of a 1 % run's read).
-        -- Into an unlogged work table, not a temporary one: the normalizer call over it below may then run
-        -- in parallel workers (migration 0045).
-        TRUNCATE canon.identity_work_driver;
-        INSERT INTO canon.identity_work_driver
-            (driver_id, park_id, full_name, first_name, last_name, phone, license, document, plate, car, hire_date,
-             row_version, known_hash, removed_at, row_hash)
+        -- unchanged row is not hashed again (an md5 of every driver was most of a 1 % run's read). A
+        -- CREATE TABLE AS, which may read every driver in parallel workers (an INSERT may not).
+        PERFORM 'PRAGMA:TABLE: identity_driver_raw (driver_id text, park_id text, full_name text, first_name text, last_name text, phone text, license text, document text, plate text, car text, hire_date date, row_version bigint, known_hash text, removed_at timestamptz, row_hash text)';
+        CREATE TEMP TABLE identity_driver_raw ON COMMIT DROP AS
         SELECT s.driver_id, s.park_id, s.full_name, s.first_name, s.last_name, s.phone, s.license, s.document,
                s.plate, s.car, s.hire_date, s.row_version, s.known_hash, s.removed_at,
                -- v4: names folded by unaccent (canon.normalize_name)
@@ -86,12 +83,23 @@ BEGIN
               -- key that long cannot be indexed, and would stop every run
               WHERE d.driver_id IS NOT NULL AND pg_catalog.length(d.driver_id) <= 100) AS s
         WHERE s.known_version IS DISTINCT FROM s.row_version OR s.removed_at IS NOT NULL;
-        -- the columns the UPDATE and the normalizing read below join and filter on
-        ANALYZE canon.identity_work_driver (driver_id, known_hash, row_hash, removed_at);
+        -- the columns the UPDATE and the copy below join and filter on
+        ANALYZE pg_temp.identity_driver_raw (driver_id, known_hash, row_hash, removed_at);
         -- the same content under a new row version: only the version is stored
         UPDATE canon.drivers_index AS i SET row_version = r.row_version
-        FROM canon.identity_work_driver AS r
+        FROM pg_temp.identity_driver_raw AS r
         WHERE i.driver_id = r.driver_id AND r.known_hash = r.row_hash AND r.removed_at IS NULL;
+        -- the drivers to normalize, into an unlogged work table: the normalizer call over it below may then
+        -- run in parallel workers, over a temporary table it may not (migration 0045); emptied at the start
+        -- of every run (canon.run_identity) and below
+        INSERT INTO canon.identity_work_driver
+            (driver_id, park_id, full_name, first_name, last_name, phone, license, document, plate, car, hire_date,
+             row_version, known_hash, removed_at, row_hash)
+        SELECT r.driver_id, r.park_id, r.full_name, r.first_name, r.last_name, r.phone, r.license, r.document,
+               r.plate, r.car, r.hire_date, r.row_version, r.known_hash, r.removed_at, r.row_hash
+        FROM pg_temp.identity_driver_raw AS r
+        WHERE r.known_hash IS DISTINCT FROM r.row_hash OR r.removed_at IS NOT NULL;
+        DROP TABLE pg_temp.identity_driver_raw;
 
         -- Only new and changed drivers (row hash) are normalized, each by one call of canon.normalize_record
         -- (~15 us a driver; seven calls took 31 us), over a subquery kept apart by OFFSET 0 (pulled up, the
@@ -108,7 +116,6 @@ BEGIN
                      canon.normalize_record(s.phone, s.license, s.document, s.plate, s.full_name, s.first_name, s.last_name,
                                             s.car <> '' AND s.park_id = p_target) AS k
               FROM canon.identity_work_driver AS s
-              WHERE s.known_hash IS DISTINCT FROM s.row_hash OR s.removed_at IS NOT NULL
               OFFSET 0) AS n;
         TRUNCATE canon.identity_work_driver;
 
