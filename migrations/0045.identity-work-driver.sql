@@ -1,6 +1,6 @@
 -- depends: 0044.normalized-record-type
--- canon.run_identity's first stage (canon.identity_index_drivers) copies the new and changed drivers into
--- this work table before normalizing them, so that the normalizer call over them (canon.normalize_record,
+-- canon.run_identity's first stage (canon.identity_index_drivers) copies the drivers to normalize (new or
+-- changed content) into this work table, so that the normalizer call over them (canon.normalize_record,
 -- about 15 us a driver) may run in parallel workers, as it does for the lead records
 -- (canon.identity_work_lead, 0013): a CREATE TABLE AS reading a regular (here unlogged) table may get a
 -- parallel plan, one reading a temporary table may not. Emptied at the start and end of every run like the
@@ -20,7 +20,5 @@ CREATE UNLOGGED TABLE canon.identity_work_driver (
     car text,
     hire_date date,
     row_version bigint NOT NULL,
-    known_hash text,
-    removed_at timestamptz,
     row_hash text NOT NULL
 );

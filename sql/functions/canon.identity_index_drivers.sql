@@ -94,9 +94,9 @@ BEGIN
         -- of every run (canon.run_identity) and below
         INSERT INTO canon.identity_work_driver
             (driver_id, park_id, full_name, first_name, last_name, phone, license, document, plate, car, hire_date,
-             row_version, known_hash, removed_at, row_hash)
+             row_version, row_hash)
         SELECT r.driver_id, r.park_id, r.full_name, r.first_name, r.last_name, r.phone, r.license, r.document,
-               r.plate, r.car, r.hire_date, r.row_version, r.known_hash, r.removed_at, r.row_hash
+               r.plate, r.car, r.hire_date, r.row_version, r.row_hash
         FROM pg_temp.identity_driver_raw AS r
         WHERE r.known_hash IS DISTINCT FROM r.row_hash OR r.removed_at IS NOT NULL;
         DROP TABLE pg_temp.identity_driver_raw;
