@@ -181,11 +181,20 @@ BEGIN
             ANALYZE canon.drivers_index;
         END IF;
 
-        UPDATE canon.drivers_index AS i
-        SET removed_at = pg_catalog.now(), run_id = p_run_id, updated_at = pg_catalog.now()
+        -- the drivers gone from the raw table: found by a CREATE TABLE AS, which may read both tables in
+        -- parallel workers (an UPDATE may not: its anti-join over every driver was 0.3 s of a 1 % run)
+        PERFORM 'PRAGMA:TABLE: identity_driver_gone (driver_id text)';
+        CREATE TEMP TABLE identity_driver_gone ON COMMIT DROP AS
+        SELECT i.driver_id
+        FROM canon.drivers_index AS i
         WHERE i.removed_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM public.drivers AS d WHERE d.driver_id = i.driver_id);
+        UPDATE canon.drivers_index AS i
+        SET removed_at = pg_catalog.now(), run_id = p_run_id, updated_at = pg_catalog.now()
+        FROM pg_temp.identity_driver_gone AS g
+        WHERE i.driver_id = g.driver_id AND i.removed_at IS NULL;
         GET DIAGNOSTICS v_drivers_removed = ROW_COUNT;
+        DROP TABLE pg_temp.identity_driver_gone;
         IF v_drivers_removed > 1000 AND v_drivers_removed * 10 > v_index_rows THEN
             ANALYZE canon.drivers_index;
         END IF;

@@ -4,8 +4,8 @@
 --     one surname and the same with the given name or the surname replaced by a given name or surname one
 --     typo from it that a lead record holds (canon.name_token_variant, canon.name_tokens_close);
 --   identity_name_cand: the lead records of existing persons holding a subject's key whose lead date is
---     at most p_days from some subject's, one row per surname: key 'GIVEN SURNAME' and date bucket (days
---     since 2000-01-01 / p_days);
+--     within two buckets of the subject's (every block the key meets, whole), one row per surname: key
+--     'GIVEN SURNAME' and date bucket (days since 2000-01-01 / p_days);
 --   identity_name_record_variant: the distinct tokens of those records (every token, the given name, the
 --     surnames), each with its variants (canon.name_token_variants), for the pairs step;
 --   identity_name_key: each subject's keys in its bucket and both neighbours (an equi-join), only those
@@ -19,15 +19,10 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_from date;
-    v_to date;
     v_left_out bigint;
     v_blocks_out bigint;
 BEGIN
     PERFORM 'PRAGMA:TABLE: identity_name_subject (node_id integer, source_table text, source_pk text, lead_date date, phone text, id_keys text[], plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, car_key text)';
-    SELECT pg_catalog.min(n.lead_date) - p_days, pg_catalog.max(n.lead_date) + p_days INTO v_from, v_to
-    FROM pg_temp.identity_name_subject AS n;
-
     -- each subject's keys in its date bucket: given name + surname, and the given name replaced by a given
     -- name one typo from it that a lead record holds, or the surname by such a surname
     -- (canon.name_token_variant, kept by canon.identity_name_tokens; a shared one-letter deletion first, a
@@ -60,32 +55,49 @@ BEGIN
     FROM parts AS p JOIN close_tokens AS c ON c.role = 'S' AND c.token = p.surname;
     ANALYZE pg_temp.identity_name_subject_key;
 
-    -- every lead record of an existing person in the date range holding a subject's key, in all its blocks:
-    -- the keys below are kept only when one of these holds them (a typo key no record holds finds
-    -- nothing). A record's keys are its given name with its first and with its second surname
-    -- (canon.parse_name reads at most two), each indexed with the lead date (migration 0043).
+    -- the dates whose records can share a block with a subject's key: buckets b - 1 .. b + 1 of its
+    -- bucket b lie within (b - 2) * p_days .. (b + 2) * p_days days of 2000-01-01 (the division truncates
+    -- towards zero, so a bucket spans at most 2 * p_days - 1 days), merged per key into disjoint spans
+    -- [date_from, date_to)
+    PERFORM 'PRAGMA:TABLE: identity_name_key_span (key text, date_from date, date_to date)';
+    CREATE TEMP TABLE identity_name_key_span ON COMMIT DROP AS
+    SELECT r.key, pg_catalog.lower(x.span) AS date_from, pg_catalog.upper(x.span) AS date_to
+    FROM (SELECT k.key, pg_catalog.range_agg(pg_catalog.daterange(DATE '2000-01-01' + (k.bucket - 2) * p_days,
+                                                                   DATE '2000-01-01' + (k.bucket + 2) * p_days, '[]')) AS spans
+          FROM pg_temp.identity_name_subject_key AS k
+          GROUP BY k.key) AS r
+    CROSS JOIN LATERAL pg_catalog.unnest(r.spans) AS x (span);
+    ANALYZE pg_temp.identity_name_key_span;
+
+    -- every lead record of an existing person holding a subject's key within the key's spans, in all its
+    -- blocks: every block (key, bucket) a subject's key meets is thus whole, and no record of another
+    -- date is read. The keys below are kept only when one of these holds them (a typo key no record
+    -- holds finds nothing). A record's keys are its given name with its first and with its second
+    -- surname (canon.parse_name reads at most two), each indexed with the lead date (migration 0043).
     PERFORM 'PRAGMA:TABLE: identity_name_cand (source_table text, source_pk text, person_key uuid, lead_date date, name_tokens text[], surnames text[], given text, surname text, key text, bucket integer)';
     CREATE TEMP TABLE identity_name_cand ON COMMIT DROP AS
     SELECT k.source_table, k.source_pk, l.person_key, k.lead_date, k.name_tokens, k.surnames,
            k.name_given AS given, sn.surname, k.name_given || ' ' || sn.surname AS key,
            (k.lead_date - DATE '2000-01-01') / p_days AS bucket
-    -- the records whose first key is a subject's, then those whose second key only is (each record once,
-    -- without sorting them to make them distinct)
+    -- the records whose first key is a subject's in its span, then those whose second key only is (each
+    -- record once, without sorting them to make them distinct: the spans of a key are disjoint)
     FROM (SELECT k1.source_table, k1.source_pk, k1.lead_date, k1.name_tokens, k1.surnames, k1.name_given
-          FROM (SELECT DISTINCT x.key FROM pg_temp.identity_name_subject_key AS x) AS w
+          FROM pg_temp.identity_name_key_span AS w
           JOIN canon.lead_keys AS k1 ON k1.name_given || ' ' || k1.surnames[1] = w.key
-          WHERE k1.name_given IS NOT NULL AND k1.lead_date BETWEEN v_from AND v_to
+          WHERE k1.name_given IS NOT NULL AND k1.lead_date >= w.date_from AND k1.lead_date < w.date_to
           UNION ALL
           SELECT k2.source_table, k2.source_pk, k2.lead_date, k2.name_tokens, k2.surnames, k2.name_given
-          FROM (SELECT DISTINCT x.key FROM pg_temp.identity_name_subject_key AS x) AS w
+          FROM pg_temp.identity_name_key_span AS w
           JOIN canon.lead_keys AS k2 ON k2.name_given || ' ' || k2.surnames[2] = w.key
           WHERE k2.name_given IS NOT NULL AND pg_catalog.cardinality(k2.surnames) >= 2
-            AND k2.lead_date BETWEEN v_from AND v_to
-            AND NOT EXISTS (SELECT 1 FROM pg_temp.identity_name_subject_key AS w1
-                            WHERE w1.key = k2.name_given || ' ' || k2.surnames[1])) AS k
+            AND k2.lead_date >= w.date_from AND k2.lead_date < w.date_to
+            AND NOT EXISTS (SELECT 1 FROM pg_temp.identity_name_key_span AS w1
+                            WHERE w1.key = k2.name_given || ' ' || k2.surnames[1]
+                              AND k2.lead_date >= w1.date_from AND k2.lead_date < w1.date_to)) AS k
     JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
     CROSS JOIN LATERAL pg_catalog.unnest(k.surnames) AS sn (surname);
-    ANALYZE pg_temp.identity_name_cand;
+    DROP TABLE pg_temp.identity_name_key_span;
+    ANALYZE pg_temp.identity_name_cand (key, bucket);  -- what the joins and groupings below read
 
     PERFORM 'PRAGMA:TABLE: identity_name_record_variant (token text, variant text)';
     CREATE TEMP TABLE identity_name_record_variant ON COMMIT DROP AS

@@ -12,6 +12,9 @@ RETURNS TABLE (source_table text, source_pk text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_hashjoin text := pg_catalog.current_setting('enable_hashjoin');
+    v_mergejoin text := pg_catalog.current_setting('enable_mergejoin');
 BEGIN
     -- Tables of their own, analyzed, so that the join below is planned on true sizes: the OPEN queue
     -- rows are unlinked records, which the planner, seeing nearly every record linked, estimated at one
@@ -33,9 +36,14 @@ BEGIN
     DELETE FROM pg_temp.identity_lookback_queued AS q
     USING canon.identity_work_subject AS s
     WHERE s.source_table = q.source_table AND s.source_pk = q.source_pk;
+    -- (one index probe per queued record: hashed, every link was read, 0.12 s of a 1 % run at scale 100)
+    PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+    PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
     DELETE FROM pg_temp.identity_lookback_queued AS q
     USING canon.identity_links AS l
     WHERE l.source_table = q.source_table AND l.source_pk = q.source_pk;
+    PERFORM pg_catalog.set_config('enable_hashjoin', v_hashjoin, true);
+    PERFORM pg_catalog.set_config('enable_mergejoin', v_mergejoin, true);
     CREATE TEMP TABLE identity_lookback_linked ON COMMIT DROP AS  -- the lead records this run linked
     SELECT k.lead_date, k.name_given, k.surnames, k.name_tokens
     FROM canon.identity_links AS l
