@@ -4,7 +4,7 @@
 -- are read from it, so a record one typo from a subject is fetched by key (canon.identity_name_blocks).
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(13);
+SELECT plan(15);
 
 SELECT has_function('canon', 'identity_name_tokens', ARRAY['bigint'], 'canon.identity_name_tokens exists');
 SELECT ok(NOT has_function_privilege('lead_attribution_writer', 'canon.identity_name_tokens(bigint)', 'EXECUTE'),
@@ -49,16 +49,31 @@ SELECT is((SELECT pg_catalog.count(DISTINCT token) FROM canon.name_token_variant
 INSERT INTO canon.identity_registry (person_key, confidence_level) VALUES ('00000000-0000-4000-8000-000000230001', 'HIGH');
 INSERT INTO canon.identity_links (person_key, source_table, source_pk, match_rule, match_score, confidence_level)
 VALUES ('00000000-0000-4000-8000-000000230001', 'module_ct_cabinet_leads', 'tk-1', 'NEW_PERSON', 100, 'HIGH');
+-- records of the same key on the last day of the subject's next bucket (days since 2000-01-01 / 30) and a
+-- year away: only the first can share a block with the subject
+INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, name_tokens, name_given, surnames, two_surnames, row_hash, run_id)
+SELECT 'module_ct_cabinet_leads', x.pk, x.d, '{PERCY,QUISPE,ROJAS}', 'PERCY', '{QUISPE,ROJAS}', true, 'x', 7001
+FROM (VALUES ('tk-4', DATE '2000-01-01' + ((DATE '2031-05-04' - DATE '2000-01-01') / 30 + 2) * 30 - 1),
+             ('tk-5', DATE '2032-05-04')) AS x (pk, d);
+INSERT INTO canon.identity_links (person_key, source_table, source_pk, match_rule, match_score, confidence_level)
+VALUES ('00000000-0000-4000-8000-000000230001', 'module_ct_cabinet_leads', 'tk-4', 'NEW_PERSON', 100, 'HIGH'),
+       ('00000000-0000-4000-8000-000000230001', 'module_ct_cabinet_leads', 'tk-5', 'NEW_PERSON', 100, 'HIGH');
 CREATE TEMP TABLE identity_name_subject ON COMMIT DROP AS
 SELECT 1 AS node_id, 'module_ct_scouting_daily'::text AS source_table, 'tk-s1'::text AS source_pk,
        DATE '2031-05-04' AS lead_date, NULL::text AS phone, '{}'::text[] AS id_keys, NULL::text AS plate,
        '{MAMANI,PERYC,QUISPE}'::text[] AS name_tokens, 'PERYC'::text AS name_given,
-       '{QUISPE,MAMANI}'::text[] AS surnames, true AS two_surnames, NULL::text AS car_key;
+       '{QUISPE,MAMANI}'::text[] AS surnames, true AS two_surnames, NULL::text AS car_key
+UNION ALL  -- another subject two years later, of another name
+SELECT 2, 'module_ct_scouting_daily', 'tk-s2', DATE '2033-05-04', NULL, '{}', NULL, '{ANA,LUZ}', 'ANA', '{LUZ}', false, NULL;
 SELECT canon.identity_name_blocks(30, 50);
 SELECT ok(EXISTS (SELECT 1 FROM pg_temp.identity_name_cand WHERE source_pk = 'tk-1' AND key = 'PERCY QUISPE'),
           'the record of PERCY QUISPE is fetched for the subject PERYC QUISPE');
 SELECT ok(EXISTS (SELECT 1 FROM pg_temp.identity_name_key WHERE node_id = 1 AND key = 'PERCY QUISPE'),
           'and the subject holds its typo key');
+SELECT ok(EXISTS (SELECT 1 FROM pg_temp.identity_name_cand WHERE source_pk = 'tk-4' AND key = 'PERCY QUISPE'),
+          'a record of the key in the bucket after the subject''s, on its last day, is a candidate (its block is whole)');
+SELECT ok(NOT EXISTS (SELECT 1 FROM pg_temp.identity_name_cand WHERE source_pk = 'tk-5'),
+          'a record of the key a year from its subject is not read, whatever the dates of other subjects');
 
 SELECT * FROM finish();
 ROLLBACK;
