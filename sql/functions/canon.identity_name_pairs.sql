@@ -57,7 +57,7 @@ BEGIN
     -- names test against the subject's tokens when one of its own two codes is among them (an array
     -- operator per pair instead of a sub-query over the subject's tokens); and what its given name and its
     -- surnames reach (identity_name_near)
-    -- (and each of two surnames' codes alone, against a record's tokens: canon.name_token_codes)
+    -- (and each of two surnames' codes alone, against a record's tokens' codes: canon.name_token_codes)
     PERFORM 'PRAGMA:TABLE: identity_name_reach (node_id integer, codes bigint[], surname1_codes bigint[], surname2_codes bigint[], given_reach text[], surname1_reach text[], surname2_reach text[])';
     CREATE TEMP TABLE identity_name_reach ON COMMIT DROP AS
     WITH codes AS (
@@ -90,6 +90,27 @@ BEGIN
     -- looked up in identity_name_near; more than two surnames are passed on untested).
     PERFORM 'PRAGMA:TABLE: identity_name_hit (node_id integer, source_table text, source_pk text, person_key uuid, compared boolean)';
     CREATE TEMP TABLE identity_name_hit ON COMMIT DROP AS
+    -- the candidate rows of the kept blocks the subjects' keys meet, each with its codes for the names test
+    -- below, computed once per row rather than for each of its pairs (a full resolve at scale 100 tests
+    -- 1.0 M pairs of 0.47 M rows: 6.7 s, 5.6 s so): its tokens' (canon.name_token_codes, names of up to six
+    -- tokens) and each of its two surnames' (first letter with the length, last letter with the length)
+    WITH cand AS MATERIALIZED (
+        SELECT c.source_table, c.source_pk, c.person_key, c.lead_date, c.name_tokens, c.surnames, c.given,
+               c.key, c.bucket,
+               CASE WHEN pg_catalog.cardinality(c.name_tokens) <= 6 THEN canon.name_token_codes(c.name_tokens) END
+                   AS codes,
+               ARRAY[pg_catalog.ascii(c.surnames[1])::bigint * 4194304 + 2 * pg_catalog.length(c.surnames[1]),
+                     pg_catalog.ascii(pg_catalog.right(c.surnames[1], 1))::bigint * 4194304
+                     + 2 * pg_catalog.length(c.surnames[1]) + 1] AS surname1_codes,
+               ARRAY[pg_catalog.ascii(c.surnames[2])::bigint * 4194304 + 2 * pg_catalog.length(c.surnames[2]),
+                     pg_catalog.ascii(pg_catalog.right(c.surnames[2], 1))::bigint * 4194304
+                     + 2 * pg_catalog.length(c.surnames[2]) + 1] AS surname2_codes
+        FROM pg_temp.identity_name_cand AS c
+        WHERE (c.key, c.bucket) IN (SELECT s.key, s.bucket
+                                    FROM pg_temp.identity_name_key AS s
+                                    JOIN pg_temp.identity_name_block AS b
+                                      ON b.key = s.key AND b.bucket = s.bucket AND b.kept)
+    )
     SELECT DISTINCT s.node_id, c.source_table, c.source_pk, c.person_key,
            CASE WHEN n.name_tokens = c.name_tokens THEN pg_catalog.cardinality(n.name_tokens) >= 3
                 -- never strong: one side's two or more tokens all among the other's (SUBSET, or a veto level)
@@ -105,8 +126,7 @@ BEGIN
                      AND (r.given_reach && c.name_tokens OR c.given = ANY (r.given_reach)
                           OR COALESCE(cg.reach, ARRAY[c.given]) && n.name_tokens) END AS compared
     FROM pg_temp.identity_name_key AS s
-    JOIN pg_temp.identity_name_block AS b ON b.key = s.key AND b.bucket = s.bucket AND b.kept
-    JOIN pg_temp.identity_name_cand AS c ON c.key = s.key AND c.bucket = s.bucket
+    JOIN cand AS c ON c.key = s.key AND c.bucket = s.bucket
     JOIN pg_temp.identity_name_subject AS n ON n.node_id = s.node_id
     JOIN pg_temp.identity_name_reach AS r ON r.node_id = n.node_id
     LEFT JOIN pg_temp.identity_name_near AS cg ON cg.token = c.given AND cg.side = 'R'
@@ -117,12 +137,7 @@ BEGIN
       AND ((n.name_tokens = c.name_tokens AND pg_catalog.cardinality(n.name_tokens) >= 3)
            OR (pg_catalog.cardinality(c.surnames) >= 2
                AND CASE WHEN pg_catalog.cardinality(c.surnames) = 2 THEN  -- the codes (identity_name_reach)
-                            ARRAY[pg_catalog.ascii(c.surnames[1])::bigint * 4194304 + 2 * pg_catalog.length(c.surnames[1]),
-                                  pg_catalog.ascii(pg_catalog.right(c.surnames[1], 1))::bigint * 4194304
-                                  + 2 * pg_catalog.length(c.surnames[1]) + 1] && r.codes
-                            AND ARRAY[pg_catalog.ascii(c.surnames[2])::bigint * 4194304 + 2 * pg_catalog.length(c.surnames[2]),
-                                      pg_catalog.ascii(pg_catalog.right(c.surnames[2], 1))::bigint * 4194304
-                                      + 2 * pg_catalog.length(c.surnames[2]) + 1] && r.codes
+                            c.surname1_codes && r.codes AND c.surname2_codes && r.codes
                         ELSE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.surnames) AS x (token)
                                          WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.name_tokens) AS y (token)
                                                            WHERE y.token = x.token
@@ -132,8 +147,7 @@ BEGIN
            OR (pg_catalog.cardinality(n.surnames) >= 2
                AND CASE WHEN pg_catalog.cardinality(n.surnames) = 2 AND pg_catalog.cardinality(c.name_tokens) <= 6 THEN
                             -- the codes (each surname's against the record's tokens'): no sub-query per pair
-                            r.surname1_codes && canon.name_token_codes(c.name_tokens)
-                            AND r.surname2_codes && canon.name_token_codes(c.name_tokens)
+                            r.surname1_codes && c.codes AND r.surname2_codes && c.codes
                         ELSE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.surnames) AS x (token)
                                          WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.name_tokens) AS y (token)
                                                            WHERE y.token = x.token

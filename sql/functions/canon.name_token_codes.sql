@@ -1,4 +1,5 @@
--- The codes of a name's first six tokens for the names test of NAME+DATE (canon.identity_name_pairs): of
+-- The codes of a name's first six tokens for the names test of NAME+DATE (canon.identity_name_pairs, once
+-- per candidate row, not per pair): of
 -- each token, its first letter with its length (letter * 2^22 + 2 * length) and its last letter with its
 -- length (the same + 1); NULL past the last token. A token shares its first or its last letter with a
 -- token at most one letter longer or shorter exactly when one of its codes is among that token's codes with
