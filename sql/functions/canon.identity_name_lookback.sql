@@ -53,14 +53,36 @@ BEGIN
     ANALYZE pg_temp.identity_lookback_queued;
     ANALYZE pg_temp.identity_lookback_linked;
 
+    -- Each of the three tests implies an equality a hash join can use besides the given name: the same
+    -- tokens; the queued record's first surname among the linked record's tokens; the linked record's
+    -- first surname among the queued record's tokens. The pairs of the three joins are then tested in
+    -- full (joined on the given name alone, a 1 % run at scale 100 tested 0.5 M pairs: 0.13 s, 0.08 s so).
     RETURN QUERY
-    SELECT DISTINCT q.source_table, q.source_pk
-    FROM pg_temp.identity_lookback_queued AS q
-    JOIN pg_temp.identity_lookback_linked AS x ON x.name_given = q.name_given
-    WHERE pg_catalog.abs(x.lead_date - q.lead_date) <= p_days
-      AND ((q.name_tokens = x.name_tokens AND pg_catalog.cardinality(q.name_tokens) >= 3)
-           OR (pg_catalog.cardinality(q.surnames) >= 2 AND q.surnames OPERATOR(pg_catalog.<@) x.name_tokens)
-           OR (pg_catalog.cardinality(x.surnames) >= 2 AND x.surnames OPERATOR(pg_catalog.<@) q.name_tokens));
+    WITH pairs AS (
+        SELECT q.source_table, q.source_pk, q.lead_date AS q_date, q.name_tokens AS q_tokens, q.surnames AS q_surnames,
+               x.lead_date AS x_date, x.name_tokens AS x_tokens, x.surnames AS x_surnames
+        FROM pg_temp.identity_lookback_queued AS q
+        JOIN pg_temp.identity_lookback_linked AS x ON x.name_given = q.name_given AND x.name_tokens = q.name_tokens
+        UNION ALL
+        SELECT q.source_table, q.source_pk, q.lead_date, q.name_tokens, q.surnames, x.lead_date, x.name_tokens, x.surnames
+        FROM pg_temp.identity_lookback_queued AS q
+        JOIN (SELECT x1.lead_date, x1.name_given, x1.name_tokens, x1.surnames, t.token
+              FROM pg_temp.identity_lookback_linked AS x1
+              CROSS JOIN LATERAL pg_catalog.unnest(x1.name_tokens) AS t (token)) AS x
+          ON x.name_given = q.name_given AND x.token = q.surnames[1]
+        UNION ALL
+        SELECT q.source_table, q.source_pk, q.lead_date, q.name_tokens, q.surnames, x.lead_date, x.name_tokens, x.surnames
+        FROM (SELECT q1.source_table, q1.source_pk, q1.lead_date, q1.name_given, q1.name_tokens, q1.surnames, t.token
+              FROM pg_temp.identity_lookback_queued AS q1
+              CROSS JOIN LATERAL pg_catalog.unnest(q1.name_tokens) AS t (token)) AS q
+        JOIN pg_temp.identity_lookback_linked AS x ON x.name_given = q.name_given AND x.surnames[1] = q.token
+    )
+    SELECT DISTINCT p.source_table, p.source_pk
+    FROM pairs AS p
+    WHERE pg_catalog.abs(p.x_date - p.q_date) <= p_days
+      AND ((p.q_tokens = p.x_tokens AND pg_catalog.cardinality(p.q_tokens) >= 3)
+           OR (pg_catalog.cardinality(p.q_surnames) >= 2 AND p.q_surnames OPERATOR(pg_catalog.<@) p.x_tokens)
+           OR (pg_catalog.cardinality(p.x_surnames) >= 2 AND p.x_surnames OPERATOR(pg_catalog.<@) p.q_tokens));
     DROP TABLE pg_temp.identity_lookback_queued, pg_temp.identity_lookback_linked;
 END;
 $$;
