@@ -3,9 +3,10 @@
 --   identity_name_subject_key (dropped at the end): each subject's keys in its date bucket, given name +
 --     one surname and the same with the given name or the surname replaced by a given name or surname one
 --     typo from it that a lead record holds (canon.name_token_variant, canon.name_tokens_close);
---   identity_name_cand: the lead records of existing persons holding a subject's key whose lead date is
---     within two buckets of the subject's (every block the key meets, whole), one row per surname: key
---     'GIVEN SURNAME' and date bucket (days since 2000-01-01 / p_days);
+--   identity_name_cand: the lead records of existing persons holding a subject's key whose lead date lies
+--     from two buckets before the first bucket of the key's subjects to two after their last (every block
+--     the key meets, whole), one row per surname: key 'GIVEN SURNAME' and date bucket (days since
+--     2000-01-01 / p_days);
 --   identity_name_record_variant: the distinct tokens of those records (every token, the given name, the
 --     surnames), each with its variants (canon.name_token_variants), for the pairs step;
 --   identity_name_key: each subject's keys in its bucket and both neighbours (an equi-join), only those
