@@ -2,7 +2,8 @@
 -- pg_temp.identity_name_subject it builds, in the transaction's temporary tables:
 --   identity_name_subject_key (dropped at the end): each subject's keys in its date bucket, given name +
 --     one surname and the same with the given name or the surname replaced by a given name or surname one
---     typo from it that a lead record holds (canon.name_token_variant, canon.name_tokens_close);
+--     typo from it, when a lead record holds that key (canon.name_token_variant, canon.name_tokens_close,
+--     canon.name_key);
 --   identity_name_cand: the lead records of existing persons holding a subject's key whose lead date lies
 --     from two buckets before the first bucket of the key's subjects to two after their last (every block
 --     the key meets, whole), one row per surname: key 'GIVEN SURNAME' and date bucket (days since
@@ -25,12 +26,14 @@ DECLARE
 BEGIN
     PERFORM 'PRAGMA:TABLE: identity_name_subject (node_id integer, source_table text, source_pk text, lead_date date, phone text, id_keys text[], plate text, name_tokens text[], name_given text, surnames text[], two_surnames boolean, car_key text)';
     -- each subject's keys in its date bucket: given name + surname, and the given name replaced by a given
-    -- name one typo from it that a lead record holds, or the surname by such a surname
-    -- (canon.name_token_variant, kept by canon.identity_name_tokens; a shared one-letter deletion first, a
-    -- hash join, then canon.name_tokens_close). Known before any candidate record is read, they fetch only
-    -- the records holding one (by index): a run's few subjects do not read every record of their dates.
-    -- A typo key is an ordinary key value: the candidate records' own keys stay exact, so blocks and their
-    -- cap are the same as without typos.
+    -- name one typo from it, or the surname by a surname one typo from it, when a lead record holds that
+    -- key. Close tokens come from canon.name_token_variant (a shared one-letter deletion first, a hash
+    -- join, then canon.name_tokens_close), the keys some record holds from canon.name_key (both kept by
+    -- canon.identity_name_tokens). Known before any candidate record is read, they fetch only the records
+    -- holding one (by index): a run's few subjects do not read every record of their dates. Every close
+    -- token with every subject's other token, the keys no record holds dropped later, was 208 keys per
+    -- subject at scale 1000 (33 M rows), 26 so (migration 0047). A typo key is an ordinary key value: the
+    -- candidate records' own keys stay exact, so blocks and their cap are the same as without typos.
     PERFORM 'PRAGMA:TABLE: identity_name_subject_key (node_id integer, key text, bucket integer)';
     CREATE TEMP TABLE identity_name_subject_key ON COMMIT DROP AS
     WITH parts AS MATERIALIZED (
@@ -46,14 +49,24 @@ BEGIN
         CROSS JOIN LATERAL pg_catalog.unnest(canon.name_token_variants(t.token)) AS v (variant)
         JOIN canon.name_token_variant AS d ON d.role = t.role AND d.variant = v.variant AND d.token <> t.token
         WHERE canon.name_tokens_close(t.token, d.token)
+    ),
+    -- per (given name, surname) a subject may hold: the keys some record holds with one of the two
+    -- replaced by a close token; only the subjects' tokens are expanded, never a (token, surname) product
+    close_keys AS MATERIALIZED (
+        SELECT c.token AS given, k.surname, k.given || ' ' || k.surname AS key
+        FROM close_tokens AS c
+        JOIN canon.name_key AS k ON k.given = c.close_token
+        WHERE c.role = 'G'
+        UNION ALL
+        SELECT k.given, c.token, k.given || ' ' || k.surname
+        FROM close_tokens AS c
+        JOIN canon.name_key AS k ON k.surname = c.close_token
+        WHERE c.role = 'S'
     )
     SELECT p.node_id, p.given || ' ' || p.surname AS key, p.bucket FROM parts AS p
     UNION
-    SELECT p.node_id, c.close_token || ' ' || p.surname, p.bucket
-    FROM parts AS p JOIN close_tokens AS c ON c.role = 'G' AND c.token = p.given
-    UNION
-    SELECT p.node_id, p.given || ' ' || c.close_token, p.bucket
-    FROM parts AS p JOIN close_tokens AS c ON c.role = 'S' AND c.token = p.surname;
+    SELECT p.node_id, c.key, p.bucket
+    FROM parts AS p JOIN close_keys AS c ON c.given = p.given AND c.surname = p.surname;
     ANALYZE pg_temp.identity_name_subject_key;
 
     -- the dates whose records can share a block with a subject's key: buckets b - 1 .. b + 1 of its

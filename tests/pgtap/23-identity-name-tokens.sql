@@ -1,17 +1,17 @@
--- The NAME+DATE token dictionary (canon.identity_name_tokens): the first call holds every given name and
--- surname of the lead records with its one-letter deletions; a later call adds only the tokens of the records
+-- The NAME+DATE dictionaries (canon.identity_name_tokens): the first call holds every given name and
+-- surname of the lead records with its one-letter deletions, and every (given name, surname) pair; a later call adds only the tokens of the records
 -- indexed since; a new canon.name_token_variants (another digest) fills it anew; the subjects' typo keys
 -- are read from it, so a record one typo from a subject is fetched by key (canon.identity_name_blocks).
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(15);
+SELECT plan(17);
 
 SELECT has_function('canon', 'identity_name_tokens', ARRAY['bigint'], 'canon.identity_name_tokens exists');
 SELECT ok(NOT has_function_privilege('lead_attribution_writer', 'canon.identity_name_tokens(bigint)', 'EXECUTE'),
           'the step is not granted to the writer role');
 SELECT has_index('canon', 'lead_keys', 'lead_keys_name_first_idx', 'the records'' first NAME+DATE key is indexed');
 
-TRUNCATE canon.name_token_variant;
+TRUNCATE canon.name_token_variant, canon.name_key;
 DELETE FROM canon.identity_source_state WHERE input = 'name_tokens';
 INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, name_tokens, name_given, surnames, two_surnames, row_hash, run_id)
 VALUES ('module_ct_cabinet_leads', 'tk-1', '2031-05-01', '{MAMANI,PERCY,QUISPE}', 'PERCY', '{QUISPE,MAMANI}', true, 'x', 7001),
@@ -24,6 +24,10 @@ SELECT is((SELECT pg_catalog.count(*) FROM canon.name_token_variant AS d
           (SELECT pg_catalog.sum(pg_catalog.cardinality(canon.name_token_variants(t)))::bigint
            FROM pg_catalog.unnest(ARRAY['MAMANI', 'PERCY', 'QUISPE', 'ANA', 'LUZ']) AS t),
           'it holds every given name and surname of the records with each of its variants');
+SELECT results_eq($$SELECT given || ' ' || surname FROM canon.name_key
+                    WHERE (given, surname) IN (('PERCY', 'QUISPE'), ('PERCY', 'MAMANI'), ('ANA', 'LUZ')) ORDER BY 1$$,
+                  ARRAY['ANA LUZ', 'PERCY MAMANI', 'PERCY QUISPE'],
+                  'the key dictionary holds each record''s given name with each of its surnames');
 SELECT ok(EXISTS (SELECT 1 FROM canon.name_token_variant WHERE role = 'G' AND variant = 'PERY' AND token = 'PERCY'),
           'a given name is found by its one-letter deletion');
 SELECT is((SELECT run_id FROM canon.identity_source_state WHERE input = 'name_tokens'), 7001::bigint,
@@ -38,9 +42,12 @@ SELECT is(canon.identity_name_tokens(7003), pg_catalog.cardinality(canon.name_to
 UPDATE canon.identity_source_state SET fingerprint = 'another version of canon.name_token_variants'
 WHERE input = 'name_tokens';
 INSERT INTO canon.name_token_variant (role, variant, token) VALUES ('S', 'GONE', 'GONE');
+INSERT INTO canon.name_key (given, surname) VALUES ('GONE', 'GONE');
 SELECT canon.identity_name_tokens(7004);
 SELECT is((SELECT pg_catalog.count(*) FROM canon.name_token_variant WHERE token = 'GONE'), 0::bigint,
           'another digest of canon.name_token_variants fills the dictionary anew');
+SELECT is((SELECT pg_catalog.count(*) FROM canon.name_key WHERE given = 'GONE'), 0::bigint,
+          'and the key dictionary with it');
 SELECT is((SELECT pg_catalog.count(DISTINCT token) FROM canon.name_token_variant
            WHERE token IN ('MAMANI', 'PERCY', 'QUISPE', 'ANA', 'LUZ', 'QXROJAS')), 6::bigint,
           'filled anew from every record, whatever its run');
