@@ -3,7 +3,7 @@
 -- replaced by a token one typo from it makes a key, and a key no record holds finds nothing. Replacing
 -- every token by every close token and keeping the keys some record holds afterwards made 208 keys per
 -- subject at scale 1000 (33 M rows for 161 k subjects, 67 s of a full resolve in the keys, their date
--- spans and the keys some record holds; 79 per subject at scale 100), growing faster than the data:
+-- spans and the keys some record holds; 76 per subject at scale 100), growing faster than the data:
 -- the close tokens a common name has grow with the names of the database.
 -- * name_key: every (given name, surname) pair a lead record holds (its NAME+DATE keys, canon.parse_name
 --   gives at most two surnames). The typo keys are read from it, so only keys some record holds are

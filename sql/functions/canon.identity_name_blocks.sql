@@ -32,7 +32,7 @@ BEGIN
     -- canon.identity_name_tokens). Known before any candidate record is read, they fetch only the records
     -- holding one (by index): a run's few subjects do not read every record of their dates. Every close
     -- token with every subject's other token, the keys no record holds dropped later, was 208 keys per
-    -- subject at scale 1000 (33 M rows), 26 so (migration 0047). A typo key is an ordinary key value: the
+    -- subject at scale 1000 (33 M rows), 25 so (migration 0047). A typo key is an ordinary key value: the
     -- candidate records' own keys stay exact, so blocks and their cap are the same as without typos.
     PERFORM 'PRAGMA:TABLE: identity_name_subject_key (node_id integer, key text, bucket integer)';
     CREATE TEMP TABLE identity_name_subject_key ON COMMIT DROP AS
