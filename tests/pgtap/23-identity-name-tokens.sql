@@ -1,10 +1,11 @@
 -- The NAME+DATE dictionaries (canon.identity_name_tokens): the first call holds every given name and
--- surname of the lead records with its one-letter deletions, and every (given name, surname) pair; a later call adds only the tokens of the records
--- indexed since; a new canon.name_token_variants (another digest) fills it anew; the subjects' typo keys
--- are read from it, so a record one typo from a subject is fetched by key (canon.identity_name_blocks).
+-- surname of the lead records with its one-letter deletions, and every (given name, surname) pair; a
+-- later call adds only those of the records indexed since; a new canon.name_token_variants (another
+-- digest) fills both anew; the subjects' typo keys are read from them, so a record one typo from a
+-- subject is fetched by key (canon.identity_name_blocks).
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(17);
+SELECT plan(18);
 
 SELECT has_function('canon', 'identity_name_tokens', ARRAY['bigint'], 'canon.identity_name_tokens exists');
 SELECT ok(NOT has_function_privilege('lead_attribution_writer', 'canon.identity_name_tokens(bigint)', 'EXECUTE'),
@@ -38,6 +39,8 @@ INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, name_tokens, na
 VALUES ('module_ct_cabinet_leads', 'tk-3', '2031-05-03', '{LUZ,PERCY,QXROJAS}', 'PERCY', '{QXROJAS,LUZ}', true, 'x', 7003);
 SELECT is(canon.identity_name_tokens(7003), pg_catalog.cardinality(canon.name_token_variants('QXROJAS'))::bigint,
           'a record indexed since adds only its names not yet held');
+SELECT ok(EXISTS (SELECT 1 FROM canon.name_key WHERE given = 'PERCY' AND surname = 'QXROJAS'),
+          'and its given name with its new surname to the key dictionary');
 
 UPDATE canon.identity_source_state SET fingerprint = 'another version of canon.name_token_variants'
 WHERE input = 'name_tokens';
