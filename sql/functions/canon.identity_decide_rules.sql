@@ -46,14 +46,22 @@ BEGIN
     ANALYZE pg_temp.identity_candidate;
 
     -- unlinked driver rows sharing a licence / DNI key are one candidate: the target park's row (then
-    -- the heavier, then the smaller key) stands for the others (docs/identity.md "Drivers")
+    -- the heavier, then the smaller key) stands for the others (docs/identity.md "Drivers"). A driver
+    -- is out when, under one of its keys, another driver of the record ranks before it: each (record,
+    -- key) is ranked once, so the work follows the candidates' keys, not the square of the driver
+    -- candidates per record (a self-join per record: 0.7 s at scale 100, 17 s at scale 1000)
+    WITH ranked AS (
+        SELECT c.node_id, c.entity,
+               pg_catalog.rank() OVER (PARTITION BY c.node_id, k.key
+                                             ORDER BY c.tier, c.best DESC, c.entity) AS place
+        FROM pg_temp.identity_candidate AS c
+        JOIN canon.drivers_index AS d ON d.driver_id = pg_catalog.substr(c.entity, 3)
+        CROSS JOIN LATERAL pg_catalog.unnest(d.id_keys) AS k (key)
+        WHERE c.entity LIKE 'D:%'
+    )
     DELETE FROM pg_temp.identity_candidate AS c
-    USING pg_temp.identity_candidate AS o, canon.drivers_index AS dc, canon.drivers_index AS do_
-    WHERE o.node_id = c.node_id AND o.entity <> c.entity
-      AND c.entity LIKE 'D:%' AND o.entity LIKE 'D:%'
-      AND dc.driver_id = pg_catalog.substr(c.entity, 3) AND do_.driver_id = pg_catalog.substr(o.entity, 3)
-      AND dc.id_keys && do_.id_keys
-      AND (o.tier, -o.best, o.entity) < (c.tier, -c.best, c.entity);
+    USING (SELECT DISTINCT r.node_id, r.entity FROM ranked AS r WHERE r.place > 1) AS x
+    WHERE x.node_id = c.node_id AND x.entity = c.entity;
 
     -- a veto against any record of a candidate person vetoes the person (only candidates that could
     -- matter: at or above p_review)

@@ -4,7 +4,7 @@
 -- person, name only and its founding, missing identifiers), and a group of new records with a veto inside.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(33);
+SELECT plan(34);
 
 SELECT has_function('canon', 'match_rule_of', ARRAY['text[]'], 'canon.match_rule_of(text[]) exists');
 SELECT has_function('canon', 'confidence_of', ARRAY['numeric', 'numeric', 'numeric'], 'canon.confidence_of(numeric, numeric, numeric) exists');
@@ -46,7 +46,9 @@ CREATE TEMP TABLE t_w AS SELECT canon.match_weight_map() AS w;
 INSERT INTO canon.drivers_index (driver_id, park_id, id_keys, row_hash) VALUES
     ('t18-d1', 'p', '{}', 'x'), ('t18-d2', 'p', '{}', 'x'), ('t18-d3', 'p', '{}', 'x'), ('t18-d4', 'p', '{}', 'x'),
     ('t18-d5', 'p', '{}', 'x'), ('t18-d6', 'p', '{}', 'x'), ('t18-d7', 'p', '{}', 'x'), ('t18-d8', 'p', '{}', 'x'),
-    ('t18-d9', 'p', '{L:Q1}', 'x'), ('t18-d10', 'p', '{L:Q1}', 'x'), ('t18-d11', 'p', '{}', 'x'), ('t18-d12', 'p', '{}', 'x');
+    ('t18-d9', 'p', '{L:Q1}', 'x'), ('t18-d10', 'p', '{L:Q1}', 'x'), ('t18-d11', 'p', '{}', 'x'), ('t18-d12', 'p', '{}', 'x'),
+    -- a chain: t18-d13 and t18-d14 share a licence, t18-d14 and t18-d15 a DNI
+    ('t18-d13', 'p', '{L:Q2}', 'x'), ('t18-d14', 'p', '{L:Q2,N:45000015}', 'x'), ('t18-d15', 'p', '{N:45000015}', 'x');
 -- a person with two records; its second record carries another DNI than subject 9
 INSERT INTO canon.identity_registry (person_key, confidence_level) VALUES ('00000000-0000-4000-8000-000000001801', 'HIGH'),
     ('00000000-0000-4000-8000-000000001802', 'HIGH'), ('00000000-0000-4000-8000-000000001803', 'HIGH');
@@ -76,7 +78,8 @@ VALUES (1, 'module_ct_cabinet_leads', 't18-1', '2024-08-01', '987680001', true, 
        (11, 'module_ct_cabinet_leads', 't18-11', '2024-08-01', '987680011', true, '{N:43000011}', NULL, '{TITO,LARA}', 'TITO', '{LARA}', false),
        (12, 'module_ct_cabinet_leads', 't18-12', '2024-08-05', '987680011', true, '{N:43000012}', NULL, '{TITO,LARA}', 'TITO', '{LARA}', false),
        (13, 'module_ct_cabinet_leads', 't18-13', '2024-08-01', '987680013', true, '{}', NULL, '{NORA,QUIROZ}', 'NORA', '{QUIROZ}', false),
-       (14, 'module_ct_cabinet_leads', 't18-14', '2024-08-02', '987680014', true, '{N:44000014}', NULL, '{IRMA,SOLIS}', 'IRMA', '{SOLIS}', false);
+       (14, 'module_ct_cabinet_leads', 't18-14', '2024-08-02', '987680014', true, '{N:44000014}', NULL, '{IRMA,SOLIS}', 'IRMA', '{SOLIS}', false),
+       (15, 'module_ct_cabinet_leads', 't18-15', '2024-08-01', '987680015', true, '{}', NULL, '{ELSA,MEZA}', 'ELSA', '{MEZA}', false);
 
 -- candidate pairs as canon.identity_block leaves them: levels, weight, veto
 INSERT INTO canon.identity_work_pair (node_id, match_rule, entity, person_key, driver_id, tier, key_kind, key_value, levels, weight_milli, veto)
@@ -106,7 +109,11 @@ FROM (VALUES
     (13, 'R1_PHONE_EXACT', 'D:t18-d12', NULL, 't18-d12', 2, 'phone', '987680013', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}'),
     -- two persons, one by DNI, one by phone, both far above link_threshold: a bridge
     (14, 'R2_LICENSE_EXACT', '00000000-0000-4000-8000-000000001802', '00000000-0000-4000-8000-000000001802', NULL, 1, 'document', '44000014', '{MISSING,SAME,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}'),
-    (14, 'R1_PHONE_EXACT', '00000000-0000-4000-8000-000000001803', '00000000-0000-4000-8000-000000001803', NULL, 1, 'phone', '987680014', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}')
+    (14, 'R1_PHONE_EXACT', '00000000-0000-4000-8000-000000001803', '00000000-0000-4000-8000-000000001803', NULL, 1, 'phone', '987680014', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}'),
+    -- the chain's three rows: t18-d15 is inside the margin of t18-d13 and shares no key with it
+    (15, 'R1_PHONE_EXACT', 'D:t18-d13', NULL, 't18-d13', 1, 'phone', '987680015', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_3,IGNORED}'),
+    (15, 'R1_PHONE_EXACT', 'D:t18-d14', NULL, 't18-d14', 1, 'phone', '987680015', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}'),
+    (15, 'R1_PHONE_EXACT', 'D:t18-d15', NULL, 't18-d15', 1, 'phone', '987680015', '{SAME,MISSING,MISSING,SAME_TOKENS,WITHIN_14,IGNORED}')
 ) AS v (node_id, kind, entity, person_key, driver_id, tier, key_kind, key_value, levels);
 
 SELECT lives_ok($$SELECT canon.identity_decide_rules(0.66, (SELECT w FROM t_w), 0.99, 0.5, 3, 0.9999)$$,
@@ -143,9 +150,12 @@ SELECT results_eq($$SELECT outcome, entity FROM canon.identity_work_subject WHER
 SELECT results_eq($$SELECT outcome, entity, runner_up FROM canon.identity_work_subject WHERE node_id = 14$$,
                   $$VALUES ('MULTIPLE_CANDIDATES'::text, NULL::text, '00000000-0000-4000-8000-000000001803'::text)$$,
                   'a record reaching link_threshold with two persons bridges them: queued, whatever the margin');
+SELECT results_eq($$SELECT outcome, entity FROM canon.identity_work_subject WHERE node_id = 15$$,
+                  $$VALUES ('LINK'::text, 'D:t18-d13'::text)$$,
+                  'driver rows chained by shared keys: each stands down for a stronger row it shares a key with, even one that stands down itself');
 
 -- the clusters and the records' decisions
-SELECT ok(canon.identity_cluster(14, 0.66, (SELECT w FROM t_w), 0.99) >= 1, 'identity_cluster runs on the decided records');
+SELECT ok(canon.identity_cluster(15, 0.66, (SELECT w FROM t_w), 0.99) >= 1, 'identity_cluster runs on the decided records');
 SELECT lives_ok($$SELECT canon.identity_decide_records(((SELECT w FROM t_w) ->> 'prior')::bigint, 0.99, 0.9999)$$,
                 'identity_decide_records builds every decision');
 SELECT results_eq($$SELECT source_pk, outcome, match_rule, new_person, person_key IS NOT NULL FROM pg_temp.identity_decision
