@@ -57,8 +57,10 @@ BEGIN
     -- names test against the subject's tokens when one of its own two codes is among them (an array
     -- operator per pair instead of a sub-query over the subject's tokens); and what its given name and its
     -- surnames reach (identity_name_near)
-    -- (and each of two surnames' codes alone, against a record's tokens' codes: canon.name_token_codes)
-    PERFORM 'PRAGMA:TABLE: identity_name_reach (node_id integer, codes bigint[], surname1_codes bigint[], surname2_codes bigint[], given_reach text[], surname1_reach text[], surname2_reach text[])';
+    -- (and each of two surnames' codes alone, against a record's tokens' codes: canon.name_token_codes);
+    -- with the subject's columns the pairs below read, so that the pairs meet one subject table (joined
+    -- with the subjects and then their reach, the pairs' wide rows were hashed into batches twice)
+    PERFORM 'PRAGMA:TABLE: identity_name_reach (node_id integer, source_table text, source_pk text, lead_date date, name_tokens text[], surnames text[], codes bigint[], surname1_codes bigint[], surname2_codes bigint[], given_reach text[], surname1_reach text[], surname2_reach text[])';
     CREATE TEMP TABLE identity_name_reach ON COMMIT DROP AS
     WITH codes AS (
         SELECT n.node_id, pg_catalog.array_agg(x.code) FILTER (WHERE t.part = 0) AS codes,
@@ -73,7 +75,8 @@ BEGIN
                                     + 2 * (pg_catalog.length(t.token) + d.step) + 1)) AS x (code)
         GROUP BY n.node_id
     )
-    SELECT n.node_id, e.codes, e.surname1_codes, e.surname2_codes, COALESCE(g.reach, ARRAY[n.name_given]) AS given_reach,
+    SELECT n.node_id, n.source_table, n.source_pk, n.lead_date, n.name_tokens, n.surnames,
+           e.codes, e.surname1_codes, e.surname2_codes, COALESCE(g.reach, ARRAY[n.name_given]) AS given_reach,
            COALESCE(s1.reach, n.surnames[1:1]) AS surname1_reach, COALESCE(s2.reach, n.surnames[2:2]) AS surname2_reach
     FROM pg_temp.identity_name_subject AS n
     LEFT JOIN codes AS e ON e.node_id = n.node_id
@@ -112,43 +115,42 @@ BEGIN
                                       ON b.key = s.key AND b.bucket = s.bucket AND b.kept)
     )
     SELECT DISTINCT s.node_id, c.source_table, c.source_pk, c.person_key,
-           CASE WHEN n.name_tokens = c.name_tokens THEN pg_catalog.cardinality(n.name_tokens) >= 3
+           CASE WHEN r.name_tokens = c.name_tokens THEN pg_catalog.cardinality(r.name_tokens) >= 3
                 -- never strong: one side's two or more tokens all among the other's (SUBSET, or a veto level)
-                WHEN LEAST(pg_catalog.cardinality(n.name_tokens), pg_catalog.cardinality(c.name_tokens)) >= 2
-                     AND (n.name_tokens <@ c.name_tokens OR c.name_tokens <@ n.name_tokens) THEN false
-                ELSE (CASE pg_catalog.cardinality(n.surnames)  -- the surnames first: the given name mostly agrees
+                WHEN LEAST(pg_catalog.cardinality(r.name_tokens), pg_catalog.cardinality(c.name_tokens)) >= 2
+                     AND (r.name_tokens <@ c.name_tokens OR c.name_tokens <@ r.name_tokens) THEN false
+                ELSE (CASE pg_catalog.cardinality(r.surnames)  -- the surnames first: the given name mostly agrees
                           WHEN 2 THEN r.surname1_reach && c.name_tokens AND r.surname2_reach && c.name_tokens
-                          ELSE pg_catalog.cardinality(n.surnames) > 2 END
+                          ELSE pg_catalog.cardinality(r.surnames) > 2 END
                       OR CASE pg_catalog.cardinality(c.surnames)
-                          WHEN 2 THEN COALESCE(cs1.reach, c.surnames[1:1]) && n.name_tokens
-                                      AND COALESCE(cs2.reach, c.surnames[2:2]) && n.name_tokens
+                          WHEN 2 THEN COALESCE(cs1.reach, c.surnames[1:1]) && r.name_tokens
+                                      AND COALESCE(cs2.reach, c.surnames[2:2]) && r.name_tokens
                           ELSE pg_catalog.cardinality(c.surnames) > 2 END)
                      AND (r.given_reach && c.name_tokens OR c.given = ANY (r.given_reach)
-                          OR COALESCE(cg.reach, ARRAY[c.given]) && n.name_tokens) END AS compared
+                          OR COALESCE(cg.reach, ARRAY[c.given]) && r.name_tokens) END AS compared
     FROM pg_temp.identity_name_key AS s
     JOIN cand AS c ON c.key = s.key AND c.bucket = s.bucket
-    JOIN pg_temp.identity_name_subject AS n ON n.node_id = s.node_id
-    JOIN pg_temp.identity_name_reach AS r ON r.node_id = n.node_id
+    JOIN pg_temp.identity_name_reach AS r ON r.node_id = s.node_id
     LEFT JOIN pg_temp.identity_name_near AS cg ON cg.token = c.given AND cg.side = 'R'
     LEFT JOIN pg_temp.identity_name_near AS cs1 ON cs1.token = c.surnames[1] AND cs1.side = 'R'
     LEFT JOIN pg_temp.identity_name_near AS cs2 ON cs2.token = c.surnames[2] AND cs2.side = 'R'
-    WHERE abs(c.lead_date - n.lead_date) <= p_days
-      AND (c.source_table, c.source_pk) IS DISTINCT FROM (n.source_table, n.source_pk)
-      AND ((n.name_tokens = c.name_tokens AND pg_catalog.cardinality(n.name_tokens) >= 3)
+    WHERE abs(c.lead_date - r.lead_date) <= p_days
+      AND (c.source_table, c.source_pk) IS DISTINCT FROM (r.source_table, r.source_pk)
+      AND ((r.name_tokens = c.name_tokens AND pg_catalog.cardinality(r.name_tokens) >= 3)
            OR (pg_catalog.cardinality(c.surnames) >= 2
                AND CASE WHEN pg_catalog.cardinality(c.surnames) = 2 THEN  -- the codes (identity_name_reach)
                             c.surname1_codes && r.codes AND c.surname2_codes && r.codes
                         ELSE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.surnames) AS x (token)
-                                         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.name_tokens) AS y (token)
+                                         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(r.name_tokens) AS y (token)
                                                            WHERE y.token = x.token
                                                               OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
                                                                   AND (pg_catalog.left(y.token, 1) = pg_catalog.left(x.token, 1)
                                                                        OR pg_catalog.right(y.token, 1) = pg_catalog.right(x.token, 1))))) END)
-           OR (pg_catalog.cardinality(n.surnames) >= 2
-               AND CASE WHEN pg_catalog.cardinality(n.surnames) = 2 AND pg_catalog.cardinality(c.name_tokens) <= 6 THEN
+           OR (pg_catalog.cardinality(r.surnames) >= 2
+               AND CASE WHEN pg_catalog.cardinality(r.surnames) = 2 AND pg_catalog.cardinality(c.name_tokens) <= 6 THEN
                             -- the codes (each surname's against the record's tokens'): no sub-query per pair
                             r.surname1_codes && c.codes AND r.surname2_codes && c.codes
-                        ELSE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(n.surnames) AS x (token)
+                        ELSE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(r.surnames) AS x (token)
                                          WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.name_tokens) AS y (token)
                                                            WHERE y.token = x.token
                                                               OR (abs(pg_catalog.length(y.token) - pg_catalog.length(x.token)) <= 1
@@ -172,11 +174,17 @@ BEGIN
         WHERE h.compared
         OFFSET 0  -- kept apart: pulled up, the comparison ran once per reference
     ),
-    freq AS (  -- distinct persons holding each subject's exact name
+    -- distinct persons holding the exact name of each subject with a SAME_FULL_NAME pair (the only level
+    -- it weighs), found by the name key's index (every subject's name against every record and link
+    -- was 4.6 s of a replay at scale 1000)
+    freq AS (
         SELECT k.name_tokens, pg_catalog.count(DISTINCT l.person_key) AS persons
-        FROM canon.lead_keys AS k
+        FROM (SELECT DISTINCT pg_catalog.array_to_string(n.name_tokens, ' ') AS name_key
+              FROM compared AS c
+              JOIN pg_temp.identity_name_subject AS n ON n.node_id = c.node_id
+              WHERE c.levels[4] = 'SAME_FULL_NAME') AS x
+        JOIN canon.lead_keys AS k ON k.name_key = x.name_key
         JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
-        WHERE k.name_tokens IN (SELECT x.name_tokens FROM pg_temp.identity_name_subject AS x)
         GROUP BY k.name_tokens
     )
     SELECT c.node_id, n.source_table, n.source_pk, c.person_key, c.other_table, c.other_pk, c.levels,
