@@ -61,6 +61,8 @@ VALUES ('module_ct_cabinet_leads', 'nd-a1', '2030-06-10', '987650001', '{ANA,LIM
        ('module_ct_cabinet_leads', 'nd-f2', '2030-03-01', '987650006', '{CRUZ,ELSA,PAZ}', 'ELSA', '{CRUZ,PAZ}', true, 'x'),
        ('module_ct_cabinet_leads', 'nd-g1', '2030-06-10', '987650007', '{LUNA,MARIA,ROJAS}', 'MARIA', '{ROJAS,LUNA}', true, 'x'),
        ('module_ct_cabinet_leads', 'nd-h1', '2029-11-20', '987650008', '{LUNA,MARIA,ROJAS}', 'MARIA', '{ROJAS,LUNA}', true, 'x');
+-- the name key as canon.identity_index_leads writes it (the full-name frequency finds the records by it)
+UPDATE canon.lead_keys SET name_key = NULLIF(array_to_string(name_tokens, ' '), '') WHERE source_pk LIKE 'nd-%';
 INSERT INTO canon.identity_links (person_key, source_table, source_pk, match_rule, match_score, confidence_level)
 VALUES ('00000000-0000-4000-8000-00000000000a', 'module_ct_cabinet_leads', 'nd-a1', 'NEW_PERSON', 100, 'HIGH'),
        ('00000000-0000-4000-8000-00000000000b', 'module_ct_cabinet_leads', 'nd-b1', 'NEW_PERSON', 100, 'HIGH'),
