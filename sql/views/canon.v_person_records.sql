@@ -10,10 +10,14 @@ SELECT l.person_key, l.source_table, l.source_pk,
        COALESCE(k.two_surnames, d.two_surnames) AS two_surnames, COALESCE(k.lead_date, d.hire_date) AS record_date,
        COALESCE(k.car_key, d.car_key) AS car_key
 FROM canon.identity_links AS l
+-- each link probes only the table its record is in: the key of the other is NULL, which an index scan
+-- answers without reading a page (a condition on the link beside the key was checked after the probe:
+-- at scale 1000 the NAME+DATE veto check spent 5.8 s of 15.7 s probing the drivers for lead records)
 LEFT JOIN canon.lead_keys AS k
-       ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
+       ON k.source_table = l.source_table
+      AND k.source_pk = CASE WHEN l.source_table <> 'drivers' THEN l.source_pk END
 LEFT JOIN canon.drivers_index AS d
-       ON l.source_table = 'drivers' AND d.driver_id = l.source_pk AND d.removed_at IS NULL
+       ON d.driver_id = CASE WHEN l.source_table = 'drivers' THEN l.source_pk END AND d.removed_at IS NULL
 WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL;
 
 COMMENT ON VIEW canon.v_person_records IS 'canon.v_person_records: every record linked to a person (lead record or driver row) with the fields canon.compare_levels compares';
