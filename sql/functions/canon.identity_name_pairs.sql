@@ -163,7 +163,8 @@ BEGIN
     CREATE TEMP TABLE identity_name_pair ON COMMIT DROP AS
     WITH
     compared AS (
-        SELECT h.node_id, h.person_key, k.source_table AS other_table, k.source_pk AS other_pk,
+        SELECT h.node_id, n.source_table, n.source_pk, n.name_tokens, h.person_key, k.source_table AS other_table,
+               k.source_pk AS other_pk,
                canon.compare_levels(n.phone, n.id_keys, n.plate, n.name_tokens, n.name_given, n.surnames,
                                     n.two_surnames, n.lead_date, n.car_key, k.phone, k.id_keys, k.plate,
                                     k.name_tokens, k.name_given, k.surnames, k.two_surnames, k.lead_date,
@@ -179,24 +180,22 @@ BEGIN
     -- was 4.6 s of a replay at scale 1000)
     freq AS (
         SELECT k.name_tokens, pg_catalog.count(DISTINCT l.person_key) AS persons
-        FROM (SELECT DISTINCT pg_catalog.array_to_string(n.name_tokens, ' ') AS name_key
+        FROM (SELECT DISTINCT pg_catalog.array_to_string(c.name_tokens, ' ') AS name_key
               FROM compared AS c
-              JOIN pg_temp.identity_name_subject AS n ON n.node_id = c.node_id
               WHERE c.levels[4] = 'SAME_FULL_NAME') AS x
         JOIN canon.lead_keys AS k ON k.name_key = x.name_key
         JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
         GROUP BY k.name_tokens
     )
-    SELECT c.node_id, n.source_table, n.source_pk, c.person_key, c.other_table, c.other_pk, c.levels,
+    SELECT c.node_id, c.source_table, c.source_pk, c.person_key, c.other_table, c.other_pk, c.levels,
            -- term frequency: a full name held by f distinct persons weighs log2(f) bits less
            canon.levels_weight(c.levels, p_weights)::bigint
              - CASE WHEN c.levels[4] = 'SAME_FULL_NAME' AND f.persons > 1
                     THEN pg_catalog.round(1000 * pg_catalog.log(2.0, f.persons::numeric))::bigint ELSE 0 END AS weight_milli,
            canon.pair_veto(c.levels) AS veto,
            c.levels[4] IN ('SAME_FULL_NAME', 'GIVEN_BOTH_SURNAMES') AS strong
-    FROM compared AS c
-    JOIN pg_temp.identity_name_subject AS n ON n.node_id = c.node_id
-    LEFT JOIN freq AS f ON f.name_tokens = n.name_tokens;
+    FROM compared AS c  -- with the subject's columns from its one join with the subjects
+    LEFT JOIN freq AS f ON f.name_tokens = c.name_tokens;
     DELETE FROM pg_temp.identity_name_pair AS p WHERE NOT p.strong;  -- the decision reads strong pairs only
     ANALYZE pg_temp.identity_name_pair;  -- the veto check of the decision is planned from it
     DROP TABLE pg_temp.identity_name_hit;
