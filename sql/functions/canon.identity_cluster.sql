@@ -96,9 +96,10 @@ BEGIN
                COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key)
         FROM (SELECT DISTINCT n.entity FROM ends AS n WHERE n.entity NOT LIKE 'D:%') AS x
         JOIN canon.identity_links AS l ON l.person_key = x.entity::uuid
+        -- each link probes only the table its record is in (as canon.v_person_records; removed drivers kept)
         LEFT JOIN canon.lead_keys AS k
-               ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
-        LEFT JOIN canon.drivers_index AS d ON l.source_table = 'drivers' AND d.driver_id = l.source_pk
+               ON k.source_table = l.source_table AND k.source_pk = CASE WHEN l.source_table <> 'drivers' THEN l.source_pk END
+        LEFT JOIN canon.drivers_index AS d ON d.driver_id = CASE WHEN l.source_table = 'drivers' THEN l.source_pk END
         WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL
     ),
     vetoed AS (
@@ -218,9 +219,10 @@ BEGIN
         FROM open_nodes AS n
         JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id AND e.person_key IS NOT NULL
         JOIN canon.identity_links AS l ON l.person_key = e.person_key
+        -- each link probes only the table its record is in (as canon.v_person_records; removed drivers kept)
         LEFT JOIN canon.lead_keys AS k
-               ON l.source_table <> 'drivers' AND k.source_table = l.source_table AND k.source_pk = l.source_pk
-        LEFT JOIN canon.drivers_index AS d ON l.source_table = 'drivers' AND d.driver_id = l.source_pk
+               ON k.source_table = l.source_table AND k.source_pk = CASE WHEN l.source_table <> 'drivers' THEN l.source_pk END
+        LEFT JOIN canon.drivers_index AS d ON d.driver_id = CASE WHEN l.source_table = 'drivers' THEN l.source_pk END
         WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL
     ),
     open_labels AS (  -- clusters holding a record without a person and another member
