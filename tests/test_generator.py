@@ -154,6 +154,15 @@ def test_churn_counts_partition_and_key_changes():
     assert iq.churn(before, {"a": "K1", "b": "K1"}) == (3, 0, 1)  # c unlinked: still alone, its key gone
 
 
+def test_churn_groups_name_what_each_record_of_a_changed_person_became():
+    # one call: X = {a, b, c}, Y = {d}; daily: a and b two persons, c unlinked (a bridge), d unchanged
+    before = {"a": "X", "b": "X", "c": "X", "d": "Y"}
+    assert iq.churn_groups(before, {"a": "P", "b": "Q", "d": "R"}) == [[("a", "A"), ("b", "B"), ("c", None)]]
+    assert iq.churn_groups(before, {"a": "P", "b": "P", "c": "P", "d": "Q"}) == []  # keys changed, groups not
+    assert iq.churn_groups(before, {"a": "P", "b": "P", "c": "P", "d": "P"}) == [
+        [("a", "A"), ("b", "A"), ("c", "A")], [("d", "A")]]  # both persons changed: merged
+
+
 def test_quality_tool_refuses_what_it_did_not_measure(gen_db):
     with psycopg.connect(gen_db) as c:  # no identity run here: no link
         with pytest.raises(iq.NotMeasured, match="no link"):

@@ -1,7 +1,7 @@
 """Identity quality on generated sample data with a ground truth.
 
   tools/identity_quality [--scale 1] [--seed N ...] [--held-out [N]]
-                         [--second-run] [--added] [--daily] [--churn] [--no-times]
+                         [--second-run] [--added] [--daily] [--churn] [--show-churn [N]] [--no-times]
                          [--upgraded-url URL] [--keep]
 
 For each seed: a throwaway cluster (tools/pgcluster, name "identq" or $LA_QUALITY_CLUSTER) is created
@@ -36,7 +36,9 @@ What is printed, and how it is counted
     person between two resolutions, over the records linked by the first. "partition" counts records
     whose set of co-members (among those records) changed, "person_key" those whose key changed. --second-run: a second call with nothing new. --added: after sample.add_records(0.05).
     --daily: identity started over and the same backfill run as one call per lead date, compared with
-    the one-call backfill.
+    the one-call backfill. --show-churn [N] prints up to N (default 10) of the persons behind each count:
+    every record of the person in the first resolution, its lead date, and what it became in the second
+    (person A, B, ... or unlinked with its queue reason).
   * Times, always cold first then the median of 3: the first resolve (fresh cluster, empty identity),
     then identity started over (tools/reset_identity.sql) and resolved from scratch 3 times (any
     partition change of those re-resolves is reported); with --second-run, the first run with nothing
@@ -246,6 +248,25 @@ def churn(before, after):
             sum(1 for r in common if before[r] != after.get(r)))
 
 
+def churn_groups(before, after):
+    """The persons of `before` behind the partition changes that churn() counts: for each person of
+    `before` with a record whose co-members differ in `after`, its records (sorted) each with a label of
+    its person in `after` ("A", "B", ... in order of first appearance; None when unlinked there). Sorted by
+    the person's first record."""
+    common = set(before)
+    a, b = partition(before, common), partition(after, common)
+    changed = {before[r] for r in common if a[r] != b[r]}
+    groups = []
+    for key in changed:
+        recs = sorted(r for r in common if before[r] == key)
+        labels = {}
+        for r in recs:
+            if after.get(r) is not None and after[r] not in labels:
+                labels[after[r]] = chr(ord("A") + len(labels)) if len(labels) < 26 else f"#{len(labels) + 1}"
+        groups.append([(r, labels.get(after.get(r))) for r in recs])
+    return sorted(groups)
+
+
 # ------------------------------------------------------------------------------------------------
 # database side
 # ------------------------------------------------------------------------------------------------
@@ -266,6 +287,28 @@ LEFT JOIN canon.identity_links AS l ON l.source_table = t.source_table AND l.sou
 def links_of(conn):
     return {(t, pk): key for t, pk, key in
             conn.execute("SELECT source_table, source_pk, person_key::text FROM canon.identity_links")}
+
+
+def show_churn(conn, before, after, limit, what):
+    """Print up to `limit` persons of `before` whose records are grouped otherwise in `after` (the
+    current database state): each record's lead date, its person in `after` and, when unlinked there,
+    its queue reason."""
+    groups = churn_groups(before, after)
+    for group in groups[:limit]:
+        parts = []
+        for (table, pk), label in group:
+            row = conn.execute("""SELECT k.lead_date, u.reason_code
+                                  FROM (SELECT 1) AS one
+                                  LEFT JOIN canon.lead_keys AS k ON k.source_table = %s AND k.source_pk = %s
+                                  LEFT JOIN canon.identity_unmatched AS u
+                                         ON u.source_table = %s AND u.source_pk = %s""",
+                               (table, pk, table, pk)).fetchone()
+            date = f" {row[0]}" if row[0] else ""
+            state = f"person {label}" if label else f"unlinked ({row[1] or 'not queued'})"
+            parts.append(f"{table}:{pk}{date} -> {state}")
+        print(f"    one person, {what}: " + "; ".join(parts))
+    if len(groups) > limit:
+        print(f"    ... and {len(groups) - limit} more persons")
 
 
 def resolve(conn, date_from=RANGE[0], date_to=RANGE[1]):
@@ -411,6 +454,8 @@ def measure_seed(args, seed, kind):
                 print(f"churn, second run: {part} partition / {keys} person_key changes of {n} records"
                       + ("" if args.no_times else f"; run with nothing new: cold {times[0]:.2f} s, "
                          f"median of 3 more {statistics.median(times[1:]):.2f} s"))
+                if args.show_churn:
+                    show_churn(conn, first, links_of(conn), args.show_churn, "then in the second run")
             if args.daily:
                 reset(conn)
                 days = [d for (d,) in conn.execute("""
@@ -426,6 +471,8 @@ def measure_seed(args, seed, kind):
                 missing = len(set(first) ^ set(daily))
                 print(f"churn, backfill in {len(days)} daily calls vs one call: {part} partition changes of "
                       f"{n} records, {missing} records linked in one run only")
+                if args.show_churn:
+                    show_churn(conn, first, daily, args.show_churn, "then in the daily calls")
             if not args.no_times:
                 times, changes = [], 0
                 for _ in range(3):
@@ -447,6 +494,8 @@ def measure_seed(args, seed, kind):
                     raise NotMeasured("the added records were not linked")
                 print(f"churn, after +5 % records ({added['truth']} records): {part} partition / {keys} "
                       f"person_key changes of {n} existing records, {len(after) - len(before)} new links")
+                if args.show_churn:
+                    show_churn(conn, before, after, args.show_churn, "then after +5 % records")
         legacy = legacy_decisions(args.upgraded_url or url)
         print("legacy links decided differently by the new model: " + (
             "n/a (second design not installed)" if legacy is None else
@@ -467,6 +516,8 @@ def main(argv=None):
     ap.add_argument("--added", action="store_true")
     ap.add_argument("--daily", action="store_true")
     ap.add_argument("--churn", action="store_true", help="--second-run --added --daily")
+    ap.add_argument("--show-churn", nargs="?", const=10, type=int, default=0, metavar="N",
+                    help="print up to N (default 10) persons behind each churn count")
     ap.add_argument("--no-times", action="store_true")
     ap.add_argument("--upgraded-url", help="database for the legacy-links report (rolled back)")
     ap.add_argument("--cluster", default=None)
