@@ -90,17 +90,10 @@ BEGIN
         FROM (SELECT DISTINCT n.entity FROM ends AS n WHERE n.entity LIKE 'D:%') AS x
         JOIN canon.drivers_index AS d ON d.driver_id = pg_catalog.substr(x.entity, 3)
         UNION ALL
-        SELECT x.entity, COALESCE(k.phone, d.phone), COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate),
-               COALESCE(k.name_tokens, d.name_tokens), COALESCE(k.name_given, d.name_given),
-               COALESCE(k.surnames, d.surnames), COALESCE(k.two_surnames, d.two_surnames),
-               COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key)
+        SELECT x.entity, r.phone, r.id_keys, r.plate, r.name_tokens, r.name_given, r.surnames, r.two_surnames,
+               r.record_date, r.car_key
         FROM (SELECT DISTINCT n.entity FROM ends AS n WHERE n.entity NOT LIKE 'D:%') AS x
-        JOIN canon.identity_links AS l ON l.person_key = x.entity::uuid
-        -- each link probes only the table its record is in (as canon.v_person_records; removed drivers kept)
-        LEFT JOIN canon.lead_keys AS k
-               ON k.source_table = l.source_table AND k.source_pk = CASE WHEN l.source_table <> 'drivers' THEN l.source_pk END
-        LEFT JOIN canon.drivers_index AS d ON d.driver_id = CASE WHEN l.source_table = 'drivers' THEN l.source_pk END
-        WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL
+        JOIN canon.v_person_records_all AS r ON r.person_key = x.entity::uuid  -- removed drivers kept
     ),
     vetoed AS (
         SELECT DISTINCT n.node_a, n.node_b
@@ -212,18 +205,11 @@ BEGIN
         JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id AND e.driver_id IS NOT NULL
         JOIN canon.drivers_index AS d ON d.driver_id = e.driver_id
         UNION ALL
-        SELECT n.label, NULL, 'ENTITY', l.source_table, l.source_pk, COALESCE(k.phone, d.phone),
-               COALESCE(k.id_keys, d.id_keys), COALESCE(k.plate, d.plate), COALESCE(k.name_tokens, d.name_tokens),
-               COALESCE(k.name_given, d.name_given), COALESCE(k.surnames, d.surnames),
-               COALESCE(k.two_surnames, d.two_surnames), COALESCE(k.lead_date, d.hire_date), COALESCE(k.car_key, d.car_key)
+        SELECT n.label, NULL, 'ENTITY', r.source_table, r.source_pk, r.phone, r.id_keys, r.plate, r.name_tokens,
+               r.name_given, r.surnames, r.two_surnames, r.record_date, r.car_key
         FROM open_nodes AS n
         JOIN canon.identity_work_entity AS e ON e.node_id = n.node_id AND e.person_key IS NOT NULL
-        JOIN canon.identity_links AS l ON l.person_key = e.person_key
-        -- each link probes only the table its record is in (as canon.v_person_records; removed drivers kept)
-        LEFT JOIN canon.lead_keys AS k
-               ON k.source_table = l.source_table AND k.source_pk = CASE WHEN l.source_table <> 'drivers' THEN l.source_pk END
-        LEFT JOIN canon.drivers_index AS d ON d.driver_id = CASE WHEN l.source_table = 'drivers' THEN l.source_pk END
-        WHERE k.source_pk IS NOT NULL OR d.driver_id IS NOT NULL
+        JOIN canon.v_person_records_all AS r ON r.person_key = e.person_key  -- removed drivers kept
     ),
     open_labels AS (  -- clusters holding a record without a person and another member
         SELECT m.label FROM members AS m
