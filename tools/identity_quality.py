@@ -255,10 +255,9 @@ def churn_groups(before, after):
     the person's first record."""
     common = set(before)
     a, b = partition(before, common), partition(after, common)
-    changed = {before[r] for r in common if a[r] != b[r]}
     groups = []
-    for key in changed:
-        recs = sorted(r for r in common if before[r] == key)
+    for members in {a[r] for r in common if a[r] != b[r]}:  # each changed person once, as its records
+        recs = sorted(members)
         labels = {}
         for r in recs:
             if after.get(r) is not None and after[r] not in labels:
