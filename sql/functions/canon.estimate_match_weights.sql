@@ -2,9 +2,11 @@
 -- canon.match_weights (docs/identity.md); the highest version is the one identity uses from its next
 -- run. Never called by a pipeline run: an operator calls it, and it waits for a running identity run.
 --   u (share of a level among pairs of two humans): p_sample pairs of records drawn deterministically,
---     each record (ordered by md5 of its key) paired with the one half the list further on; the u of
---     name SAME_FULL_NAME, too rare for any sample, is counted exactly over persons instead: pairs of
---     two persons holding one full name (three or more tokens) over all pairs of named persons;
+--     each record (ordered by md5 of its key) paired with the one half the list further on; the levels
+--     too rare for any sample are counted exactly instead: the SAME and DIFFERENT levels of phone,
+--     licence / DNI and plate over the pairs of records of two persons that both carry the field (an
+--     unlinked record is a person of its own), and name SAME_FULL_NAME over persons: pairs of two
+--     persons holding one full name (three or more tokens) over all pairs of named persons;
 --   m (share among pairs of one human): pairs confirmed by an identifier other than the field estimated
 --     (a shared licence / DNI key for phone, plate, name, date and car; a shared phone with the same
 --     name tokens for the document field), at most p_sample of each, drawn by md5 order;
@@ -12,7 +14,8 @@
 --     levels apart) number fewer than p_min_pairs keeps the previous version's values ('kept'). MISSING and IGNORED levels weigh 0.
 --   prior: log2 odds that two records are one human, from the persons of canon.identity_links.
 -- The same data gives the same weights (no random()). Returns {version, pairs: {random, document,
--- phone}, persons, same_full_name_pairs, prior_milli, kept: [fields]}.
+-- phone}, persons, same_full_name_pairs, identifier_pairs: {phone|document|plate: {same, pairs}},
+-- prior_milli, kept: [fields]}.
 CREATE OR REPLACE FUNCTION canon.estimate_match_weights(p_sample integer DEFAULT 20000, p_min_pairs integer DEFAULT 30)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -30,6 +33,7 @@ DECLARE
     v_same_pairs numeric;
     v_persons numeric;
     v_full_name_pairs numeric;
+    v_exact jsonb;
 BEGIN
     IF p_sample IS NULL OR p_min_pairs IS NULL THEN
         RAISE EXCEPTION 'estimate_match_weights needs a sample size and a minimum count'
@@ -128,11 +132,59 @@ BEGIN
           WHERE r.person_key IS NOT NULL AND pg_catalog.cardinality(r.name_tokens) >= 3
           GROUP BY r.name_tokens) AS g;
 
+    -- u of the identifiers' SAME level, counted: with a sample of p_sample pairs a value shared by two
+    -- humans is never met once the records outnumber the sample several times, and the +1 smoothing
+    -- then caps the weight near log2(m * p_sample) while the prior above keeps falling with the
+    -- records (docs/identity.md, "Re-estimating the weights"). Counted from group sizes, never from
+    -- pairs (a phone held by thousands of records is one group): pairs of two persons sharing a value =
+    -- pairs sharing it - those inside one person. A record's licence / DNI keys share by any of them:
+    -- inclusion-exclusion over the non-empty subsets of its keys (a pair sharing a licence and the DNI
+    -- in it counts once), a few subsets a record.
+    PERFORM 'PRAGMA:TABLE: estimate_keys (field text, value text, sign integer, grp text, rec text)';
+    CREATE TEMP TABLE estimate_keys ON COMMIT DROP AS
+    SELECT x.field, x.value, x.sign, r.grp, r.rec
+    FROM (SELECT COALESCE(r0.person_key::text, r0.source_table || ':' || r0.source_pk) AS grp,
+                 r0.source_table || ':' || r0.source_pk AS rec, r0.phone, r0.plate,
+                 ARRAY(SELECT DISTINCT k.key FROM pg_catalog.unnest(r0.id_keys) AS k (key) ORDER BY k.key) AS ids
+          FROM canon.v_identity_records AS r0) AS r
+    CROSS JOIN LATERAL (
+        SELECT 'phone', r.phone, 1 WHERE r.phone IS NOT NULL
+        UNION ALL SELECT 'plate', r.plate, 1 WHERE r.plate IS NOT NULL
+        UNION ALL
+        SELECT 'document',
+               pg_catalog.array_to_string(ARRAY(SELECT k.key FROM pg_catalog.unnest(r.ids) WITH ORDINALITY AS k (key, i)
+                                                WHERE (b.mask >> (k.i::integer - 1)) & 1 = 1 ORDER BY k.i), ' '),
+               CASE WHEN pg_catalog.length(pg_catalog.replace(b.mask::bit(8)::text, '0', '')) % 2 = 1 THEN 1 ELSE -1 END
+        FROM pg_catalog.generate_series(1, (1 << LEAST(pg_catalog.cardinality(r.ids), 8)) - 1) AS b (mask)
+    ) AS x (field, value, sign);
+    WITH carriers AS (  -- records carrying the field, per person
+        SELECT k.field, k.grp, pg_catalog.count(DISTINCT k.rec)::numeric AS n
+        FROM pg_temp.estimate_keys AS k GROUP BY k.field, k.grp
+    ),
+    pairs AS (  -- pairs of records of two persons both carrying the field
+        SELECT c.field, pg_catalog.sum(c.n) * (pg_catalog.sum(c.n) - 1) / 2 - pg_catalog.sum(c.n * (c.n - 1) / 2) AS n
+        FROM carriers AS c GROUP BY c.field
+    ),
+    by_value AS (SELECT k.field, k.sign, pg_catalog.count(*)::numeric AS n FROM pg_temp.estimate_keys AS k GROUP BY k.field, k.value, k.sign),
+    by_person AS (SELECT k.field, k.sign, pg_catalog.count(*)::numeric AS n FROM pg_temp.estimate_keys AS k GROUP BY k.field, k.value, k.sign, k.grp),
+    shared AS (  -- pairs of records of two persons sharing a value
+        SELECT x.field, pg_catalog.sum(x.pairs) AS n
+        FROM (SELECT v.field, v.sign * v.n * (v.n - 1) / 2 AS pairs FROM by_value AS v
+              UNION ALL
+              SELECT g.field, -g.sign * g.n * (g.n - 1) / 2 FROM by_person AS g) AS x
+        GROUP BY x.field
+    )
+    SELECT pg_catalog.jsonb_object_agg(p.field, pg_catalog.jsonb_build_object('same', COALESCE(s.n, 0)::bigint, 'pairs', p.n::bigint))
+    INTO v_exact
+    FROM pairs AS p LEFT JOIN shared AS s ON s.field = p.field;
+    DROP TABLE pg_temp.estimate_keys;
+
     v_version := v_previous + 1;
     INSERT INTO canon.match_weight_versions (version, method, prior_milli, details, note)
     VALUES (v_version, 'estimated', v_prior, pg_catalog.jsonb_build_object('pairs', v_counts, 'sample', p_sample,
                                                                             'min_pairs', p_min_pairs, 'persons', v_persons::bigint,
-                                                                            'same_full_name_pairs', v_full_name_pairs::bigint),
+                                                                            'same_full_name_pairs', v_full_name_pairs::bigint,
+                                                                            'identifier_pairs', v_exact),
             'canon.estimate_match_weights()');
 
     WITH fields AS (
@@ -150,12 +202,19 @@ BEGIN
         JOIN fields AS f ON f.field = w.field
         WHERE w.version = v_previous
     ),
-    counted AS (  -- SAME_FULL_NAME: u over pairs of persons instead of the sample
+    counted AS (  -- the identifiers' SAME / DIFFERENT and SAME_FULL_NAME: u counted instead of sampled
         SELECT l.field, l.level, l.level_order, l.old_m, l.old_u, l.old_weight, l.m_kind, l.m_hits, l.m_total, l.k,
-               CASE WHEN b.by_persons THEN v_full_name_pairs ELSE l.u_hits END AS u_hits,
-               CASE WHEN b.by_persons THEN v_persons * (v_persons - 1) / 2 ELSE l.u_total END AS u_total
+               CASE WHEN b.by_persons THEN v_full_name_pairs
+                    WHEN x.pairs > 0 AND l.level = 'SAME' THEN x.same
+                    WHEN x.pairs > 0 AND l.level = 'DIFFERENT' THEN x.pairs - x.same
+                    ELSE l.u_hits END AS u_hits,
+               CASE WHEN b.by_persons THEN v_persons * (v_persons - 1) / 2
+                    WHEN x.pairs > 0 AND l.level IN ('SAME', 'DIFFERENT') THEN x.pairs
+                    ELSE l.u_total END AS u_total
         FROM levels AS l
         CROSS JOIN LATERAL (SELECT l.field = 'name' AND l.level = 'SAME_FULL_NAME' AND v_persons >= 2 AS by_persons) AS b
+        LEFT JOIN LATERAL (SELECT (v_exact -> l.field ->> 'same')::numeric AS same,
+                                  (v_exact -> l.field ->> 'pairs')::numeric AS pairs) AS x ON true
     ),
     estimated AS (
         SELECT l.*, (l.m_hits + 1)::numeric / (l.m_total + l.k) AS m, (l.u_hits + 1)::numeric / (l.u_total + l.k) AS u,
@@ -177,8 +236,9 @@ BEGIN
     SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT w.field), '[]'::jsonb) INTO v_kept
     FROM canon.match_weights AS w WHERE w.version = v_version AND w.source = 'kept';
     RETURN pg_catalog.jsonb_build_object('version', v_version, 'pairs', v_counts, 'persons', v_persons::bigint,
-                                         'same_full_name_pairs', v_full_name_pairs::bigint, 'prior_milli', v_prior,
+                                         'same_full_name_pairs', v_full_name_pairs::bigint,
+                                         'identifier_pairs', COALESCE(v_exact, '{}'::jsonb), 'prior_milli', v_prior,
                                          'kept', v_kept);
 END;
 $$;
-COMMENT ON FUNCTION canon.estimate_match_weights(integer, integer) IS 'canon.estimate_match_weights(p_sample integer DEFAULT 20000, p_min_pairs integer DEFAULT 30) -> jsonb {version, pairs, prior_milli, kept}: re-estimate m, u and the prior into a new weights version';
+COMMENT ON FUNCTION canon.estimate_match_weights(integer, integer) IS 'canon.estimate_match_weights(p_sample integer DEFAULT 20000, p_min_pairs integer DEFAULT 30) -> jsonb {version, pairs, identifier_pairs, prior_milli, kept}: re-estimate m, u and the prior into a new weights version';

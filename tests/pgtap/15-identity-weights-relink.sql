@@ -2,7 +2,7 @@
 -- one legacy rule made (canon.relink_by_rule), June 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(14);
+SELECT plan(18);
 
 SELECT has_function('canon', 'estimate_match_weights', ARRAY['integer', 'integer'], 'canon.estimate_match_weights(integer, integer) exists');
 SELECT has_function('canon', 'relink_by_rule', ARRAY['text', 'text'], 'canon.relink_by_rule(text, text) exists');
@@ -42,6 +42,42 @@ SELECT is((SELECT canon.estimate_match_weights(100, 1) -> 'pairs'), (SELECT cano
 SELECT is_empty($$SELECT field, level, m, u, weight_milli FROM canon.match_weights WHERE version = (SELECT max(version) FROM canon.match_weight_versions)
                   EXCEPT SELECT field, level, m, u, weight_milli FROM canon.match_weights WHERE version = (SELECT max(version) - 1 FROM canon.match_weight_versions)$$,
                 'and give the same m, u and weights');
+
+-- the identifiers' SAME level is counted over pairs of records of two persons, not sampled: two unlinked
+-- records on Beto's phone add three such pairs; linked to his person, none
+CREATE TEMP TABLE t_ids0 AS
+    SELECT canon.estimate_match_weights(100, 1) -> 'identifier_pairs' AS p,
+           (SELECT count(*) FROM canon.v_identity_records WHERE phone IS NOT NULL) AS phones;
+INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, phone, id_keys, name_tokens, name_given, surnames, two_surnames, row_hash)
+VALUES ('module_ct_scouting_daily', 'w-x1', '2024-06-07', '987680009', '{}', '{BETO,SALAS}', 'BETO', '{SALAS}', false, 'x'),
+       ('module_ct_scouting_daily', 'w-x2', '2024-06-08', '987680009', '{}', '{BETO,VERA}', 'BETO', '{VERA}', false, 'x');
+CREATE TEMP TABLE t_ids1 AS SELECT canon.estimate_match_weights(100, 1) AS result;
+SELECT is((SELECT ((t1.result #>> '{identifier_pairs,phone,same}')::numeric - (t0.p #>> '{phone,same}')::numeric)::text || '/'
+                  || ((t1.result #>> '{identifier_pairs,phone,pairs}')::numeric - (t0.p #>> '{phone,pairs}')::numeric)::text
+           FROM t_ids1 AS t1, t_ids0 AS t0),
+          (SELECT '3/' || (2 * t0.phones + 1)::text FROM t_ids0 AS t0),
+          'two unlinked records on a third person''s phone: 3 more pairs of two persons sharing a phone, of 2n + 1 more carrying one');
+SELECT is((SELECT u FROM canon.match_weights
+           WHERE version = (SELECT (result ->> 'version')::int FROM t_ids1) AND field = 'phone' AND level = 'SAME'),
+          (SELECT round(((result #>> '{identifier_pairs,phone,same}')::numeric + 1)
+                        / ((result #>> '{identifier_pairs,phone,pairs}')::numeric + 2), 9) FROM t_ids1),
+          'the u of phone SAME is (pairs sharing + 1) / (pairs carrying + levels): counted, not sampled');
+INSERT INTO canon.identity_links (person_key, source_table, source_pk, match_rule, match_score, confidence_level)
+SELECT t.person_key, 'module_ct_scouting_daily', x.pk, 'MANUAL', 100, 'HIGH'
+FROM t_person AS t, (VALUES ('w-x1'), ('w-x2')) AS x (pk) WHERE t.source_pk = 'w-c3';
+SELECT is((SELECT ((canon.estimate_match_weights(100, 1) #>> '{identifier_pairs,phone,same}')::numeric
+                   - (t0.p #>> '{phone,same}')::numeric)::int FROM t_ids0 AS t0),
+          0, 'linked to Beto''s person, the three records on his phone are one person: no pair of two persons shares it');
+-- a record carrying a licence and the DNI inside it shares two keys with the driver it copies: one pair
+INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, phone, id_keys, name_tokens, name_given, surnames, two_surnames, row_hash)
+SELECT 'module_ct_scouting_daily', 'w-x3', '2024-06-09', NULL, d.id_keys, '{ANA,PAZ}', 'ANA', '{PAZ}', false, 'x'
+FROM canon.drivers_index AS d WHERE d.driver_id = 'w-d1';
+SELECT is((SELECT ((canon.estimate_match_weights(100, 1) #>> '{identifier_pairs,document,same}')::numeric
+                   - (t0.p #>> '{document,same}')::numeric)::text FROM t_ids0 AS t0)
+          || ' of ' || (SELECT cardinality(id_keys) FROM canon.lead_keys WHERE source_pk = 'w-x3')::text,
+          '1 of 2', 'a record sharing a licence and its DNI with another person''s driver is one pair sharing a licence / DNI');
+DELETE FROM canon.identity_links WHERE source_pk IN ('w-x1', 'w-x2');
+DELETE FROM canon.lead_keys WHERE source_pk IN ('w-x1', 'w-x2', 'w-x3');
 
 -- back to the seeded weights (estimates from this tiny fixture are not meant to decide anything)
 DELETE FROM canon.match_weights WHERE version > (SELECT version FROM t_seeded);
