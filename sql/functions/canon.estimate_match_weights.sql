@@ -140,39 +140,38 @@ BEGIN
     -- pairs sharing it - those inside one person. A record's licence / DNI keys share by any of them:
     -- inclusion-exclusion over the non-empty subsets of its keys (a pair sharing a licence and the DNI
     -- in it counts once), a few subsets a record.
-    PERFORM 'PRAGMA:TABLE: estimate_keys (field text, value text, sign integer, grp text, rec text)';
+    PERFORM 'PRAGMA:TABLE: estimate_keys (field text, value text, sign integer, carrier boolean, grp text)';
     CREATE TEMP TABLE estimate_keys ON COMMIT DROP AS
-    SELECT x.field, x.value, x.sign, r.grp, r.rec
+    SELECT x.field, x.value, x.sign, x.carrier, r.grp
     FROM (SELECT COALESCE(r0.person_key::text, r0.source_table || ':' || r0.source_pk) AS grp,
-                 r0.source_table || ':' || r0.source_pk AS rec, r0.phone, r0.plate,
-                 ARRAY(SELECT DISTINCT k.key FROM pg_catalog.unnest(r0.id_keys) AS k (key) ORDER BY k.key) AS ids
+                 r0.phone, r0.plate, r0.id_keys AS ids  -- at most three, sorted and distinct (canon.identity_index_*)
           FROM canon.v_identity_records AS r0) AS r
-    CROSS JOIN LATERAL (
-        SELECT 'phone', r.phone, 1 WHERE r.phone IS NOT NULL
-        UNION ALL SELECT 'plate', r.plate, 1 WHERE r.plate IS NOT NULL
-        UNION ALL
-        SELECT 'document',
-               pg_catalog.array_to_string(ARRAY(SELECT k.key FROM pg_catalog.unnest(r.ids) WITH ORDINALITY AS k (key, i)
-                                                WHERE (b.mask >> (k.i::integer - 1)) & 1 = 1 ORDER BY k.i), ' '),
-               CASE WHEN pg_catalog.length(pg_catalog.replace(b.mask::bit(8)::text, '0', '')) % 2 = 1 THEN 1 ELSE -1 END
-        FROM pg_catalog.generate_series(1, (1 << LEAST(pg_catalog.cardinality(r.ids), 8)) - 1) AS b (mask)
-    ) AS x (field, value, sign);
+    CROSS JOIN LATERAL (VALUES ('phone', r.phone, 1, true), ('plate', r.plate, 1, true),
+                               ('document', r.ids[1], 1, true), ('document', r.ids[2], 1, false),
+                               ('document', r.ids[3], 1, false),
+                               ('document', r.ids[1] || ' ' || r.ids[2], -1, false),
+                               ('document', r.ids[1] || ' ' || r.ids[3], -1, false),
+                               ('document', r.ids[2] || ' ' || r.ids[3], -1, false),
+                               ('document', r.ids[1] || ' ' || r.ids[2] || ' ' || r.ids[3], 1, false))
+                        AS x (field, value, sign, carrier)
+    WHERE x.value IS NOT NULL;
     WITH carriers AS (  -- records carrying the field, per person
-        SELECT k.field, k.grp, pg_catalog.count(DISTINCT k.rec)::numeric AS n
-        FROM pg_temp.estimate_keys AS k GROUP BY k.field, k.grp
+        SELECT k.field, pg_catalog.count(*)::numeric AS n
+        FROM pg_temp.estimate_keys AS k WHERE k.carrier GROUP BY k.field, k.grp
     ),
     pairs AS (  -- pairs of records of two persons both carrying the field
         SELECT c.field, pg_catalog.sum(c.n) * (pg_catalog.sum(c.n) - 1) / 2 - pg_catalog.sum(c.n * (c.n - 1) / 2) AS n
         FROM carriers AS c GROUP BY c.field
     ),
-    by_value AS (SELECT k.field, k.sign, pg_catalog.count(*)::numeric AS n FROM pg_temp.estimate_keys AS k GROUP BY k.field, k.value, k.sign),
-    by_person AS (SELECT k.field, k.sign, pg_catalog.count(*)::numeric AS n FROM pg_temp.estimate_keys AS k GROUP BY k.field, k.value, k.sign, k.grp),
-    shared AS (  -- pairs of records of two persons sharing a value
-        SELECT x.field, pg_catalog.sum(x.pairs) AS n
-        FROM (SELECT v.field, v.sign * v.n * (v.n - 1) / 2 AS pairs FROM by_value AS v
-              UNION ALL
-              SELECT g.field, -g.sign * g.n * (g.n - 1) / 2 FROM by_person AS g) AS x
-        GROUP BY x.field
+    by_person AS (  -- records holding a value (or a set of licence / DNI keys), per person
+        SELECT k.field, k.value, k.sign, pg_catalog.count(*)::numeric AS n
+        FROM pg_temp.estimate_keys AS k GROUP BY k.field, k.value, k.sign, k.grp
+    ),
+    shared AS (  -- pairs of records of two persons sharing a value: all pairs holding it - those in one person
+        SELECT v.field, pg_catalog.sum(v.sign * (v.n * (v.n - 1) / 2 - v.within)) AS n
+        FROM (SELECT g.field, g.sign, pg_catalog.sum(g.n) AS n, pg_catalog.sum(g.n * (g.n - 1) / 2) AS within
+              FROM by_person AS g GROUP BY g.field, g.value, g.sign) AS v
+        GROUP BY v.field
     )
     SELECT pg_catalog.jsonb_object_agg(p.field, pg_catalog.jsonb_build_object('same', COALESCE(s.n, 0)::bigint, 'pairs', p.n::bigint))
     INTO v_exact
