@@ -3,14 +3,14 @@
 -- run. Never called by a pipeline run: an operator calls it, and it waits for a running identity run.
 --   u (share of a level among pairs of two humans): p_sample pairs of records drawn deterministically,
 --     each record (ordered by md5 of its key) paired with the one half the list further on; the levels
---     too rare for any sample are counted exactly instead: the SAME and DIFFERENT levels of phone,
+--     whose share no sample can measure are counted exactly instead: the SAME and DIFFERENT levels of phone,
 --     licence / DNI and plate over the pairs of records of two persons that both carry the field (an
 --     unlinked record is a person of its own), and name SAME_FULL_NAME over persons: pairs of two
 --     persons holding one full name (three or more tokens) over all pairs of named persons;
 --   m (share among pairs of one human): pairs confirmed by an identifier other than the field estimated
 --     (a shared licence / DNI key for phone, plate, name, date and car; a shared phone with the same
 --     name tokens for the document field), at most p_sample of each, drawn by md5 order;
---   smoothing: one pseudo-pair per level; a field whose confirmed or sampled pairs (MISSING and IGNORED
+--   smoothing: one pseudo-pair per level; a field whose confirmed, sampled or counted pairs (MISSING and IGNORED
 --     levels apart) number fewer than p_min_pairs keeps the previous version's values ('kept'). MISSING and IGNORED levels weigh 0.
 --   prior: log2 odds that two records are one human, from the persons of canon.identity_links.
 -- The same data gives the same weights (no random()). Returns {version, pairs: {random, document,
@@ -132,7 +132,7 @@ BEGIN
           WHERE r.person_key IS NOT NULL AND pg_catalog.cardinality(r.name_tokens) >= 3
           GROUP BY r.name_tokens) AS g;
 
-    -- u of the identifiers' SAME level, counted: with a sample of p_sample pairs a value shared by two
+    -- u of the identifiers' SAME level (and DIFFERENT, the rest of the pairs carrying the field), counted: with a sample of p_sample pairs a value shared by two
     -- humans is never met once the records outnumber the sample several times, and the +1 smoothing
     -- then caps the weight near log2(m * p_sample) while the prior above keeps falling with the
     -- records (docs/identity.md, "Re-estimating the weights"). Counted from group sizes, never from
@@ -183,7 +183,7 @@ BEGIN
     VALUES (v_version, 'estimated', v_prior, pg_catalog.jsonb_build_object('pairs', v_counts, 'sample', p_sample,
                                                                             'min_pairs', p_min_pairs, 'persons', v_persons::bigint,
                                                                             'same_full_name_pairs', v_full_name_pairs::bigint,
-                                                                            'identifier_pairs', v_exact),
+                                                                            'identifier_pairs', COALESCE(v_exact, '{}'::jsonb)),
             'canon.estimate_match_weights()');
 
     WITH fields AS (
@@ -240,4 +240,4 @@ BEGIN
                                          'kept', v_kept);
 END;
 $$;
-COMMENT ON FUNCTION canon.estimate_match_weights(integer, integer) IS 'canon.estimate_match_weights(p_sample integer DEFAULT 20000, p_min_pairs integer DEFAULT 30) -> jsonb {version, pairs, identifier_pairs, prior_milli, kept}: re-estimate m, u and the prior into a new weights version';
+COMMENT ON FUNCTION canon.estimate_match_weights(integer, integer) IS 'canon.estimate_match_weights(p_sample integer DEFAULT 20000, p_min_pairs integer DEFAULT 30) -> jsonb {version, pairs, persons, same_full_name_pairs, identifier_pairs, prior_milli, kept}: re-estimate m, u and the prior into a new weights version';

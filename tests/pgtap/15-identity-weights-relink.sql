@@ -2,7 +2,7 @@
 -- one legacy rule made (canon.relink_by_rule), June 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(18);
+SELECT plan(19);
 
 SELECT has_function('canon', 'estimate_match_weights', ARRAY['integer', 'integer'], 'canon.estimate_match_weights(integer, integer) exists');
 SELECT has_function('canon', 'relink_by_rule', ARRAY['text', 'text'], 'canon.relink_by_rule(text, text) exists');
@@ -76,8 +76,23 @@ SELECT is((SELECT ((canon.estimate_match_weights(100, 1) #>> '{identifier_pairs,
                    - (t0.p #>> '{document,same}')::numeric)::text FROM t_ids0 AS t0)
           || ' of ' || (SELECT cardinality(id_keys) FROM canon.lead_keys WHERE source_pk = 'w-x3')::text,
           '1 of 2', 'a record sharing a licence and its DNI with another person''s driver is one pair sharing a licence / DNI');
+-- three keys (a licence, its DNI and another document) sharing two with each of them: two more pairs,
+-- each once; every record carrying a key counts in the pairs carrying one
+CREATE TEMP TABLE t_docs AS SELECT count(*) AS n FROM canon.v_identity_records WHERE cardinality(id_keys) > 0;
+CREATE TEMP TABLE t_ids2 AS SELECT canon.estimate_match_weights(100, 1) -> 'identifier_pairs' AS p;
+INSERT INTO canon.lead_keys (source_table, source_pk, lead_date, phone, id_keys, name_tokens, name_given, surnames, two_surnames, row_hash)
+SELECT 'module_ct_scouting_daily', 'w-x4', '2024-06-10', NULL,
+       ARRAY(SELECT k FROM unnest(d.id_keys || 'N:41999999'::text) AS k ORDER BY k), '{ANA,PAZ}', 'ANA', '{PAZ}', false, 'x'
+FROM canon.drivers_index AS d WHERE d.driver_id = 'w-d1';
+SELECT is((SELECT ((canon.estimate_match_weights(100, 1) #>> '{identifier_pairs,document,same}')::numeric
+                   - (t2.p #>> '{document,same}')::numeric)::text || '/'
+                  || ((canon.estimate_match_weights(100, 1) #>> '{identifier_pairs,document,pairs}')::numeric
+                      - (t2.p #>> '{document,pairs}')::numeric)::text
+           FROM t_ids2 AS t2),
+          (SELECT '2/' || n::text FROM t_docs),
+          'a three-key record sharing two keys with each of two persons'' records: 2 more pairs sharing, n more carrying');
 DELETE FROM canon.identity_links WHERE source_pk IN ('w-x1', 'w-x2');
-DELETE FROM canon.lead_keys WHERE source_pk IN ('w-x1', 'w-x2', 'w-x3');
+DELETE FROM canon.lead_keys WHERE source_pk IN ('w-x1', 'w-x2', 'w-x3', 'w-x4');
 
 -- back to the seeded weights (estimates from this tiny fixture are not meant to decide anything)
 DELETE FROM canon.match_weights WHERE version > (SELECT version FROM t_seeded);
