@@ -235,10 +235,29 @@ BEGIN
         SELECT x.*, CASE WHEN x.similarity >= p_threshold THEN canon.compare_levels(
                    s.phone, s.id_keys, s.plate, s.name_tokens, s.name_given, s.surnames, s.two_surnames, s.lead_date,
                    s.car_key, d.phone, d.id_keys, d.plate, d.name_tokens, d.name_given, d.surnames, d.two_surnames,
-                   d.hire_date, d.car_key, p_threshold) END AS levels
+                   d.hire_date, d.car_key, p_threshold) END AS levels, d.name_key
         FROM hits AS x
         JOIN canon.identity_work_subject AS s ON s.node_id = x.node_id
         JOIN canon.drivers_index AS d ON d.driver_id = x.driver_id
+    ),
+    -- term frequency, as NAME+DATE weighs it: a full name held by f distinct persons (an unlinked driver
+    -- row is one) weighs log2(f) bits less. Most wrong car + name links of a large fleet are a common
+    -- full name on a common model (docs/identity.md, "Rules and confidence"); found by the name key's
+    -- indexes, for the names of SAME_FULL_NAME pairs only
+    freq AS (
+        SELECT n.name_key, pg_catalog.count(DISTINCT h.holder) AS holders
+        FROM (SELECT DISTINCT c.name_key FROM scored AS c WHERE c.levels[4] = 'SAME_FULL_NAME') AS n
+        CROSS JOIN LATERAL (
+            SELECT COALESCE(l.person_key::text, 'D:' || d.driver_id) AS holder
+            FROM canon.drivers_index AS d
+            LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
+            WHERE d.name_key = n.name_key AND d.removed_at IS NULL
+            UNION ALL
+            SELECT l.person_key::text
+            FROM canon.lead_keys AS k
+            JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
+            WHERE k.name_key = n.name_key) AS h
+        GROUP BY n.name_key
     )
     -- same car and a similar name is weak evidence: it links only when the whole comparison (phones and
     -- plates that differ, dates far apart) still reaches p_link_threshold without a veto
@@ -251,8 +270,12 @@ BEGIN
                 THEN 'WEAK' ELSE 'R4_CAR_NAME' END,
            COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key, x.driver_id, 1, x.similarity,
            'car', x.car_key, x.levels, x.weight_milli, x.veto
-    FROM (SELECT h.*, canon.levels_weight(h.levels, p_weights) AS weight_milli, canon.pair_veto(h.levels) AS veto
-          FROM scored AS h) AS x;
+    FROM (SELECT h.*, canon.levels_weight(h.levels, p_weights)
+                      - CASE WHEN h.levels[4] = 'SAME_FULL_NAME' AND f.holders > 1
+                             THEN pg_catalog.round(1000 * pg_catalog.log(2.0, f.holders::numeric))::integer ELSE 0 END AS weight_milli,
+                 canon.pair_veto(h.levels) AS veto
+          FROM scored AS h
+          LEFT JOIN freq AS f ON f.name_key = h.name_key) AS x;
     ANALYZE canon.identity_work_pair;
     RETURN v_rows;
 END;

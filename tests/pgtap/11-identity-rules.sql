@@ -1,7 +1,7 @@
 -- canon.run_identity (docs/rules.md §3): one hand-built fixture per rule and outcome, in March 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(30);
+SELECT plan(31);
 
 -- shape
 SELECT has_function('canon', 'run_identity', ARRAY['date', 'date'], 'canon.run_identity(date, date) exists');
@@ -138,6 +138,22 @@ SELECT is((SELECT name_blocks FROM canon.drivers_index WHERE driver_id = 't-d4')
 SELECT ok((SELECT cardinality(name_blocks) > 0 FROM canon.drivers_index WHERE driver_id = 't-w3'),
           'and a driver with a car moved into the target park gets its name blocks');
 UPDATE ops.settings SET value = '08e20910d81d42658d4334d3f6d10ac0' WHERE key = 'target_park_id';
+
+-- term frequency: the same car and full name as Pedro's link above (70 days apart), but the full name
+-- is held by four drivers: log2(4) = 2 bits less, under link_threshold, so queued with the driver first
+INSERT INTO public.drivers (driver_id, park_id, first_name, last_name, full_name, car_brand, car_model, hire_date) VALUES
+    ('t-n1', '08e20910d81d42658d4334d3f6d10ac0', 'Nora', 'Ibarra Luna', 'IBARRA LUNA NORA', 'Kia', 'Soluto', '2024-01-10'),
+    ('t-n2', '08e20910d81d42658d4334d3f6d10ac0', 'Nora', 'Ibarra Luna', 'IBARRA LUNA NORA', NULL, NULL, '2022-05-01'),
+    ('t-n3', 'otherpark', 'Nora', 'Ibarra Luna', 'IBARRA LUNA NORA', NULL, NULL, '2021-05-01'),
+    ('t-n4', 'otherpark', 'Nora', 'Ibarra Luna', 'IBARRA LUNA NORA', NULL, NULL, '2020-05-01');
+INSERT INTO public.module_ct_cabinet_leads (id, external_id, lead_created_at, first_name, last_name, asset_model) VALUES
+    (910011, 't-c11', '2024-03-20 10:00', 'Nora', 'Ibarra Luna', 'Kia Soluto');
+CREATE TEMP TABLE t_run4 AS SELECT canon.run_identity('2024-03-01', '2024-03-31') AS result;
+SELECT results_eq($$SELECT q.reason_code, q.candidates -> 0 ->> 'driver_id', (q.candidates -> 0 ->> 'probability')::numeric < 0.95,
+                           EXISTS (SELECT 1 FROM canon.identity_links l WHERE l.source_pk = 't-c11')
+                    FROM t_queue AS q WHERE q.source_table = 'module_ct_cabinet_leads' AND q.source_pk = 't-c11'$$,
+                  $$VALUES ('NEEDS_REVIEW'::text, 't-n1'::text, true, false)$$,
+                  'a car + full name held by four drivers weighs 2 bits less (term frequency): not linked, queued with the driver');
 
 -- errors
 SELECT throws_ok($$SELECT canon.run_identity(NULL, '2024-03-01')$$, '22004', NULL, 'a NULL date is refused');
