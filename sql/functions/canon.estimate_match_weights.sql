@@ -132,14 +132,15 @@ BEGIN
           WHERE r.person_key IS NOT NULL AND pg_catalog.cardinality(r.name_tokens) >= 3
           GROUP BY r.name_tokens) AS g;
 
-    -- u of the identifiers' SAME level (and DIFFERENT, the rest of the pairs carrying the field), counted: with a sample of p_sample pairs a value shared by two
-    -- humans is never met once the records outnumber the sample several times, and the +1 smoothing
-    -- then caps the weight near log2(m * p_sample) while the prior above keeps falling with the
-    -- records (docs/identity.md, "Re-estimating the weights"). Counted from group sizes, never from
-    -- pairs (a phone held by thousands of records is one group): pairs of two persons sharing a value =
-    -- pairs sharing it - those inside one person. A record's licence / DNI keys share by any of them:
-    -- inclusion-exclusion over the non-empty subsets of its keys (a pair sharing a licence and the DNI
-    -- in it counts once), a few subsets a record.
+    -- u of the identifiers' SAME level (and DIFFERENT, the rest of the pairs carrying the field),
+    -- counted: with a sample of p_sample pairs a value shared by two humans is never met once the
+    -- records outnumber the sample several times, and the +1 smoothing then caps the weight near
+    -- log2(m * p_sample) while the prior above keeps falling with the records (docs/identity.md,
+    -- "Re-estimating the weights"). Counted from group sizes, never from pairs (a phone held by
+    -- thousands of records is one group): pairs of two persons sharing a value = pairs sharing it -
+    -- those inside one person. A record's licence / DNI keys share by any of them: inclusion-exclusion
+    -- over the seven non-empty subsets of its at most three keys (a pair sharing a licence and the DNI
+    -- in it counts once).
     PERFORM 'PRAGMA:TABLE: estimate_keys (field text, value text, sign integer, carrier boolean, grp text)';
     CREATE TEMP TABLE estimate_keys ON COMMIT DROP AS
     SELECT x.field, x.value, x.sign, x.carrier, r.grp

@@ -271,8 +271,8 @@ BEGIN
            COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key, x.driver_id, 1, x.similarity,
            'car', x.car_key, x.levels, x.weight_milli, x.veto
     FROM (SELECT h.*, canon.levels_weight(h.levels, p_weights)
-                      - CASE WHEN h.levels[4] = 'SAME_FULL_NAME' AND f.holders > 1
-                             THEN pg_catalog.round(1000 * pg_catalog.log(2.0, f.holders::numeric))::integer ELSE 0 END AS weight_milli,
+                      - CASE WHEN h.levels[4] = 'SAME_FULL_NAME' THEN canon.name_frequency_weight(f.holders) ELSE 0 END
+                      AS weight_milli,
                  canon.pair_veto(h.levels) AS veto
           FROM scored AS h
           LEFT JOIN freq AS f ON f.name_key = h.name_key) AS x;

@@ -190,8 +190,8 @@ BEGIN
     SELECT c.node_id, c.source_table, c.source_pk, c.person_key, c.other_table, c.other_pk, c.levels,
            -- term frequency: a full name held by f distinct persons weighs log2(f) bits less
            canon.levels_weight(c.levels, p_weights)::bigint
-             - CASE WHEN c.levels[4] = 'SAME_FULL_NAME' AND f.persons > 1
-                    THEN pg_catalog.round(1000 * pg_catalog.log(2.0, f.persons::numeric))::bigint ELSE 0 END AS weight_milli,
+             - CASE WHEN c.levels[4] = 'SAME_FULL_NAME' THEN canon.name_frequency_weight(f.persons) ELSE 0 END
+             AS weight_milli,
            canon.pair_veto(c.levels) AS veto,
            c.levels[4] IN ('SAME_FULL_NAME', 'GIVEN_BOTH_SURNAMES') AS strong
     FROM compared AS c  -- with the subject's columns from its one join with the subjects
