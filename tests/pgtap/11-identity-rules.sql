@@ -1,7 +1,7 @@
 -- canon.run_identity (docs/rules.md §3): one hand-built fixture per rule and outcome, in March 2024.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(31);
+SELECT plan(32);
 
 -- shape
 SELECT has_function('canon', 'run_identity', ARRAY['date', 'date'], 'canon.run_identity(date, date) exists');
@@ -116,6 +116,11 @@ SELECT is_empty($$SELECT 1 FROM t_link WHERE evidence::text ~ '98765[0-9]{4}|400
                 'no raw phone or document in any link evidence');
 SELECT is((SELECT status FROM ops.run_log WHERE run_id = (SELECT (result ->> 'run_id')::bigint FROM t_run)),
           'succeeded', 'the run is logged in ops.run_log as succeeded');
+-- plans: the drivers that records linked to found new persons, and the planner is told so (docs/identity.md,
+-- "Plans that stay linear": analyzed before they were set, every entity looked like one without)
+SELECT ok((SELECT st.null_frac < 1 FROM pg_catalog.pg_stats AS st
+           WHERE st.schemaname = 'canon' AND st.tablename = 'identity_work_entity' AND st.attname = 'new_person_key'),
+          'the entities'' new persons are analyzed once set: their statistics are not all NULL');
 
 -- stability: a second run decides nothing again, creates no link, changes no key
 CREATE TEMP TABLE t_before AS SELECT source_table, source_pk, person_key FROM canon.identity_links;
