@@ -4,18 +4,21 @@
 -- a name token, car model + name blocks. Every pair is compared field by field (canon.compare_levels),
 -- weighed (canon.levels_weight with p_weights, canon.match_weight_map) and checked for a veto
 -- (canon.pair_veto): a vetoed pair is dropped, and a car + name pair below p_link_threshold is weak.
--- Returns the number of phone/licence/document pairs.
+-- Returns {pairs: phone/licence/document pairs, car_name_pairs_left_out, car_name_blocks_left_out: what
+-- the car + name blocks' cap left out}.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
 CREATE OR REPLACE FUNCTION canon.identity_block(p_run_id bigint, p_target text, p_threshold numeric,
                                                 p_weights jsonb, p_link_threshold numeric)
-RETURNS bigint
+RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_rows bigint;
     v_max_block integer := ops.get_setting('max_block_size')::integer;  -- read once, not per block
+    v_pairs_out bigint;
+    v_blocks_out bigint;
 BEGIN
     -- DRIVER_DIRECT: a migration names its driver
     INSERT INTO canon.identity_work_pair (node_id, match_rule, entity, person_key, driver_id, tier, key_kind, key_value)
@@ -199,18 +202,23 @@ BEGIN
     -- the planner joined on the car alone before expanding the blocks (22 M rows, 40 s)
     holders AS MATERIALIZED (
         SELECT x.driver_id, l.person_key, x.car_key, d.name_tokens, x.key,
-               pg_catalog.cardinality(d.name_tokens) AS n_tokens
+               pg_catalog.cardinality(d.name_tokens) AS n_tokens,
+               COALESCE(l.person_key::text, 'D:' || x.driver_id) AS holder
         FROM (SELECT DISTINCT t.car_key, t.key FROM todo AS t) AS t
         JOIN blocks AS x ON x.car_key = t.car_key AND x.key = t.key
         JOIN canon.drivers_index AS d ON d.driver_id = x.driver_id
         LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = x.driver_id
     ),
-    -- a (car, name block) held by more than max_block_size distinct driver names is no evidence (a
-    -- common model and a common name): left out, so that no block grows with the square of the data
+    -- a (car, name block) held by more than max_block_size name groups is no evidence (a common model and
+    -- a common name): left out, so that no block grows with the square of the data. The block's key is
+    -- the name, which no longer tells its holders apart: a holder's name group is its person (an unlinked
+    -- driver is its own). Counted in distinct names, a common name held by ten times the drivers at ten
+    -- times the data stayed one group, and its pairs grew a hundredfold (docs/identity.md, "Plans that
+    -- stay linear")
     crowded AS (
-        SELECT h.car_key, h.key FROM holders AS h
+        SELECT h.car_key, h.key, pg_catalog.count(*) AS drivers FROM holders AS h
         GROUP BY h.car_key, h.key
-        HAVING pg_catalog.count(DISTINCT h.name_tokens) > v_max_block
+        HAVING pg_catalog.count(DISTINCT h.holder) > v_max_block
     ),
     -- A shared block is the whole name or all its tokens but one on each side (names are sets of distinct
     -- tokens), so two different names share one block K at most, have exactly |K| tokens in common and
@@ -258,26 +266,35 @@ BEGIN
             JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
             WHERE k.name_key = n.name_key) AS h
         GROUP BY n.name_key
-    )
+    ),
     -- same car and a similar name is weak evidence: it links only when the whole comparison (phones and
     -- plates that differ, dates far apart) still reaches p_link_threshold without a veto
-    INSERT INTO canon.identity_work_pair
-        (node_id, match_rule, entity, person_key, driver_id, tier, similarity, key_kind, key_value, levels,
-         weight_milli, veto)
-    SELECT x.node_id,
-           CASE WHEN x.similarity < p_threshold OR x.veto IS NOT NULL
-                     OR canon.match_probability(x.weight_milli, (p_weights ->> 'prior')::bigint) < p_link_threshold
-                THEN 'WEAK' ELSE 'R4_CAR_NAME' END,
-           COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key, x.driver_id, 1, x.similarity,
-           'car', x.car_key, x.levels, x.weight_milli, x.veto
-    FROM (SELECT h.*, canon.levels_weight(h.levels, p_weights)
-                      - CASE WHEN h.levels[4] = 'SAME_FULL_NAME' THEN canon.name_frequency_weight(f.holders) ELSE 0 END
-                      AS weight_milli,
-                 canon.pair_veto(h.levels) AS veto
-          FROM scored AS h
-          LEFT JOIN freq AS f ON f.name_key = h.name_key) AS x;
+    written AS (
+        INSERT INTO canon.identity_work_pair
+            (node_id, match_rule, entity, person_key, driver_id, tier, similarity, key_kind, key_value, levels,
+             weight_milli, veto)
+        SELECT x.node_id,
+               CASE WHEN x.similarity < p_threshold OR x.veto IS NOT NULL
+                         OR canon.match_probability(x.weight_milli, (p_weights ->> 'prior')::bigint) < p_link_threshold
+                    THEN 'WEAK' ELSE 'R4_CAR_NAME' END,
+               COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key, x.driver_id, 1, x.similarity,
+               'car', x.car_key, x.levels, x.weight_milli, x.veto
+        FROM (SELECT h.*, canon.levels_weight(h.levels, p_weights)
+                          - CASE WHEN h.levels[4] = 'SAME_FULL_NAME' THEN canon.name_frequency_weight(f.holders) ELSE 0 END
+                          AS weight_milli,
+                     canon.pair_veto(h.levels) AS veto
+              FROM scored AS h
+              LEFT JOIN freq AS f ON f.name_key = h.name_key) AS x
+    )
+    -- what the cap left out, as NAME+DATE reports it: the crowded blocks the records met, and for each
+    -- record's row in one of them the drivers it would have been paired with
+    SELECT pg_catalog.count(DISTINCT (c.car_key, c.key)), COALESCE(pg_catalog.sum(c.drivers), 0)
+    INTO v_blocks_out, v_pairs_out
+    FROM todo AS t
+    JOIN crowded AS c ON c.car_key = t.car_key AND c.key = t.key;
     ANALYZE canon.identity_work_pair;
-    RETURN v_rows;
+    RETURN pg_catalog.jsonb_build_object('pairs', v_rows, 'car_name_pairs_left_out', v_pairs_out,
+                                         'car_name_blocks_left_out', v_blocks_out);
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_block(bigint, text, numeric, jsonb, numeric) IS 'canon.identity_block(p_run_id bigint, p_target text, p_threshold numeric, p_weights jsonb, p_link_threshold numeric) -> bigint: candidate pairs into canon.identity_work_pair (stage of canon.run_identity)';
+COMMENT ON FUNCTION canon.identity_block(bigint, text, numeric, jsonb, numeric) IS 'canon.identity_block(p_run_id bigint, p_target text, p_threshold numeric, p_weights jsonb, p_link_threshold numeric) -> jsonb {pairs, car_name_pairs_left_out, car_name_blocks_left_out}: candidate pairs into canon.identity_work_pair (stage of canon.run_identity)';

@@ -40,7 +40,8 @@ DECLARE
     v_rechecked integer;
     v_inputs text;
     v_subjects integer;
-    v_pairs bigint;
+    v_block jsonb;
+    v_car_name jsonb := '{"pairs_left_out": 0, "blocks_left_out": 0}'::jsonb;
     v_iterations integer := 0;
     v_written jsonb;
     v_sources jsonb;
@@ -125,11 +126,13 @@ BEGIN
     RAISE NOTICE 'run_identity % (% s): % records to decide', v_run_id,
         pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_subjects;
     IF v_subjects > 0 THEN
-        v_pairs := canon.identity_block(v_run_id, v_target, v_threshold, v_weights, v_link_threshold);
+        v_block := canon.identity_block(v_run_id, v_target, v_threshold, v_weights, v_link_threshold);
+        v_car_name := pg_catalog.jsonb_build_object('pairs_left_out', v_block -> 'car_name_pairs_left_out',
+                                                    'blocks_left_out', v_block -> 'car_name_blocks_left_out');
         v_timings := v_timings || pg_catalog.jsonb_build_object('block', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
         v_mark := pg_catalog.clock_timestamp();
         RAISE NOTICE 'run_identity % (% s): % strong candidate pairs', v_run_id,
-            pg_catalog.round(extract(epoch FROM v_mark - v_started)::numeric, 1), v_pairs;
+            pg_catalog.round(extract(epoch FROM v_mark - v_started)::numeric, 1), v_block ->> 'pairs';
         PERFORM canon.identity_decide_rules(v_threshold, v_weights, v_link_threshold, v_review_threshold,
                                             v_ambiguity, v_high_threshold);
         v_iterations := canon.identity_cluster(v_subjects, v_threshold, v_weights, v_link_threshold);
@@ -216,7 +219,8 @@ BEGIN
         'sources', v_sources, 'rules', v_rules, 'unmatched_by_reason', v_reasons,
         'drivers', pg_catalog.jsonb_build_object('indexed', v_drivers_indexed, 'changed', v_drivers_changed,
                                                  'removed', v_drivers_removed, 'linked', v_drivers_linked),
-        'rechecked', v_rechecked, 'decision_inputs', v_inputs, 'clustering_iterations', v_iterations, 'name_date', v_names, 'stage_seconds', v_timings);
+        'rechecked', v_rechecked, 'decision_inputs', v_inputs, 'clustering_iterations', v_iterations,
+        'car_name', v_car_name, 'name_date', v_names, 'stage_seconds', v_timings);
 
     UPDATE ops.run_log
     SET status = 'succeeded', finished_at = pg_catalog.clock_timestamp(), details = v_result
@@ -229,4 +233,4 @@ BEGIN
     RETURN v_result;
 END;
 $$;
-COMMENT ON FUNCTION canon.run_identity(date, date) IS 'canon.run_identity(p_date_from date, p_date_to date) -> jsonb {run_id, date_from, date_to, sources: {<source_table>: {scanned, processed, linked_existing, new_person, unmatched, unchanged}}, rules: {<match_rule>: links created}, unmatched_by_reason: {<reason_code>: n}, drivers: {indexed, changed, removed, linked}, rechecked, decision_inputs, clustering_iterations, name_date, stage_seconds}: resolve the valid lead records of the inclusive range and the drivers to stable person_keys';
+COMMENT ON FUNCTION canon.run_identity(date, date) IS 'canon.run_identity(p_date_from date, p_date_to date) -> jsonb {run_id, date_from, date_to, sources: {<source_table>: {scanned, processed, linked_existing, new_person, unmatched, unchanged}}, rules: {<match_rule>: links created}, unmatched_by_reason: {<reason_code>: n}, drivers: {indexed, changed, removed, linked}, rechecked, decision_inputs, clustering_iterations, car_name: {pairs_left_out, blocks_left_out}, name_date, stage_seconds}: resolve the valid lead records of the inclusive range and the drivers to stable person_keys';

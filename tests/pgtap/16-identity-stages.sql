@@ -2,7 +2,7 @@
 -- carry their comparison levels, weight and veto; a vetoed candidate is dropped.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(9);
+SELECT plan(12);
 
 TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
 -- an unlinked driver, and two records to decide on its phone: the driver himself (a typo in his given
@@ -17,7 +17,7 @@ VALUES (1, 'module_ct_cabinet_leads', 's-c1', '2024-07-02', '987690001', true, '
         '{PENA,YUPANQUI}', true),
        (2, 'module_ct_cabinet_leads', 's-c2', '2024-07-03', '987690001', true, '{PENA,ROSA,YUPANQUI}', 'ROSA', 'ROSA',
         '{PENA,YUPANQUI}', true);
-SELECT ok(canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99) = 2,
+SELECT ok((canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99) ->> 'pairs')::bigint = 2,
           'identity_block finds the two phone candidate pairs');
 SELECT results_eq($$SELECT match_rule, entity, levels[1], levels[4], veto, dropped FROM canon.identity_work_pair WHERE node_id = 1$$,
                   $$VALUES ('R1_PHONE_EXACT'::text, 'D:s-d1'::text, 'SAME'::text, 'GIVEN_BOTH_SURNAMES'::text, NULL::text, NULL::text)$$,
@@ -54,7 +54,7 @@ TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
 SELECT pg_temp.car_driver(d.id, d.tokens)
 FROM (VALUES ('r-d1', '{JOSE,QUISPE}'::text[]), ('r-d2', '{CARLOS,JOSE,QUISPE}'), ('r-d3', '{JOSE,PEREZ}')) AS d (id, tokens);
 SELECT pg_temp.car_record(3, '{JOSE,QUISPE}');
-SELECT ok(canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99) = 0,
+SELECT ok((canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99) ->> 'pairs')::bigint = 0,
           'identity_block runs on a record with a car and no identifier');
 SELECT set_eq($$SELECT driver_id, similarity, levels IS NOT NULL FROM canon.identity_work_pair WHERE node_id = 3$$,
               $$VALUES ('r-d1'::text, 1.0000::numeric, true), ('r-d2', 0.6667, true)$$,
@@ -67,10 +67,35 @@ SELECT pg_temp.car_driver('r-d4', '{ANA,BETO,CRUZ}');
 SELECT pg_temp.car_driver('r-x' || i, ARRAY['ANA', 'BETO', 'CRUZ', 'ZZ' || pg_catalog.lpad(i::text, 3, '0')])
 FROM pg_catalog.generate_series(1, 51) AS i;
 SELECT pg_temp.car_record(4, '{ANA,BETO,CRUZ}');
-SELECT canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99);
+SELECT is(canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99)
+          - 'pairs',
+          '{"car_name_blocks_left_out": 1, "car_name_pairs_left_out": 52}'::jsonb,
+          'the crowded block is reported: one block, the 52 drivers the record would have been paired with');
 SELECT set_eq($$SELECT driver_id, similarity FROM canon.identity_work_pair WHERE node_id = 4$$,
               $$VALUES ('r-d4'::text, 1.0000::numeric)$$,
               'the same name meets its driver through an uncrowded block when its whole name''s block is crowded');
+
+-- a common name on a common model: one name, held by more drivers (each a person of his own) than
+-- max_block_size (50), is no evidence: its blocks are left out; 50 such drivers are still compared
+TRUNCATE canon.identity_work_subject, canon.identity_work_pair;
+SELECT pg_temp.car_driver('r-y' || i, '{LUIS,ROJAS}') FROM pg_catalog.generate_series(1, 51) AS i;
+SELECT pg_temp.car_record(5, '{LUIS,ROJAS}');
+-- the stage in a statement of its own: a query around it would count the pairs from before it ran
+CREATE TEMP TABLE block_report AS
+SELECT canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99) AS r;
+SELECT is((SELECT r - 'pairs' FROM block_report)
+          || pg_catalog.jsonb_build_object('compared', (SELECT count(*) FROM canon.identity_work_pair)),
+          '{"car_name_blocks_left_out": 3, "car_name_pairs_left_out": 153, "compared": 0}'::jsonb,
+          'one name held by 51 drivers on one car: its three blocks are left out and reported, no pair is compared');
+TRUNCATE canon.identity_work_pair;
+DELETE FROM canon.drivers_index WHERE driver_id = 'r-y51';
+TRUNCATE block_report;
+INSERT INTO block_report
+SELECT canon.identity_block(0, '08e20910d81d42658d4334d3f6d10ac0', 0.66, canon.match_weight_map(), 0.99);
+SELECT is((SELECT r - 'pairs' FROM block_report)
+          || pg_catalog.jsonb_build_object('compared', (SELECT count(*) FROM canon.identity_work_pair)),
+          '{"car_name_blocks_left_out": 0, "car_name_pairs_left_out": 0, "compared": 50}'::jsonb,
+          'held by 50 drivers, the cap, the name is still compared with each');
 
 SELECT * FROM finish();
 ROLLBACK;
