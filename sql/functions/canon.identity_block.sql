@@ -203,8 +203,8 @@ BEGIN
     holders AS MATERIALIZED (
         SELECT x.driver_id, l.person_key, x.car_key, d.name_tokens, x.key,
                pg_catalog.cardinality(d.name_tokens) AS n_tokens,
-               COALESCE(l.person_key::text, 'D:' || x.driver_id) AS holder
-        FROM (SELECT DISTINCT t.car_key, t.key FROM todo AS t) AS t
+               COALESCE(l.person_key::text, 'D:' || x.driver_id) AS holder, t.records
+        FROM (SELECT t.car_key, t.key, pg_catalog.count(*) AS records FROM todo AS t GROUP BY t.car_key, t.key) AS t
         JOIN blocks AS x ON x.car_key = t.car_key AND x.key = t.key
         JOIN canon.drivers_index AS d ON d.driver_id = x.driver_id
         LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = x.driver_id
@@ -216,7 +216,7 @@ BEGIN
     -- times the data stayed one group, and its pairs grew a hundredfold (docs/identity.md, "Plans that
     -- stay linear")
     crowded AS (
-        SELECT h.car_key, h.key, pg_catalog.count(*) AS drivers FROM holders AS h
+        SELECT h.car_key, h.key, pg_catalog.count(*) * pg_catalog.max(h.records) AS pairs FROM holders AS h
         GROUP BY h.car_key, h.key
         HAVING pg_catalog.count(DISTINCT h.holder) > v_max_block
     ),
@@ -288,10 +288,9 @@ BEGIN
     )
     -- what the cap left out, as NAME+DATE reports it: the crowded blocks the records met, and for each
     -- record's row in one of them the drivers it would have been paired with
-    SELECT pg_catalog.count(DISTINCT (c.car_key, c.key)), COALESCE(pg_catalog.sum(c.drivers), 0)
+    SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(c.pairs), 0)
     INTO v_blocks_out, v_pairs_out
-    FROM todo AS t
-    JOIN crowded AS c ON c.car_key = t.car_key AND c.key = t.key;
+    FROM crowded AS c;
     ANALYZE canon.identity_work_pair;
     RETURN pg_catalog.jsonb_build_object('pairs', v_rows, 'car_name_pairs_left_out', v_pairs_out,
                                          'car_name_blocks_left_out', v_blocks_out);

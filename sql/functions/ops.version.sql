@@ -5,6 +5,6 @@ RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT '0.15.1'::text;
+    SELECT '0.16.0'::text;
 $$;
-COMMENT ON FUNCTION ops.version() IS 'ops.version() -> text: the installed package version, e.g. 0.15.1 (see CHANGELOG.md)';
+COMMENT ON FUNCTION ops.version() IS 'ops.version() -> text: the installed package version, e.g. 0.16.0 (see CHANGELOG.md)';
