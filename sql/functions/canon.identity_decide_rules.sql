@@ -33,11 +33,16 @@ BEGIN
     WHERE p.node_id = s.node_id;
 
     -- every other candidate entity by its best compared pair
-    PERFORM 'PRAGMA:TABLE: identity_candidate (node_id integer, entity text, tier integer, best bigint, levels text[], vetoed boolean)';
+    -- keyed: the entity is met by a phone, a licence / DNI key or a plate with a similar name (read by the
+    -- driver fold below; looked up there per candidate, it was 1.4 M index probes at scale 1000)
+    PERFORM 'PRAGMA:TABLE: identity_candidate (node_id integer, entity text, tier integer, best bigint, levels text[], vetoed boolean, keyed boolean)';
     CREATE TEMP TABLE identity_candidate ON COMMIT DROP AS
     SELECT DISTINCT ON (p.node_id, p.entity) p.node_id, p.entity,
            pg_catalog.min(p.tier) OVER w AS tier, p.weight_milli::bigint AS best, p.levels,
-           pg_catalog.bool_or(p.veto IS NOT NULL) OVER w AS vetoed
+           pg_catalog.bool_or(p.veto IS NOT NULL) OVER w AS vetoed,
+           pg_catalog.bool_or(p.dropped IS NULL AND (p.key_kind IN ('phone', 'license', 'document')
+                                                     OR (p.key_kind = 'plate' AND p.match_rule <> 'WEAK'))) OVER w
+               AS keyed
     FROM canon.identity_work_pair AS p
     JOIN canon.identity_work_subject AS s ON s.node_id = p.node_id AND s.outcome IS NULL
     WHERE p.match_rule <> 'DRIVER_DIRECT' AND p.levels IS NOT NULL
@@ -98,11 +103,7 @@ BEGIN
         SELECT c.node_id, c.entity, c.entity LIKE 'D:%' AS driver
         FROM pg_temp.identity_candidate AS c
         WHERE NOT c.vetoed AND canon.match_probability(c.best, v_prior) >= p_link
-          AND (c.entity NOT LIKE 'D:%'
-               OR EXISTS (SELECT 1 FROM canon.identity_work_pair AS p
-                          WHERE p.node_id = c.node_id AND p.entity = c.entity AND p.dropped IS NULL
-                            AND (p.key_kind IN ('phone', 'license', 'document')
-                                 OR (p.key_kind = 'plate' AND p.match_rule <> 'WEAK'))))
+          AND (c.entity NOT LIKE 'D:%' OR c.keyed)
     ),
     fold AS (
         SELECT r.node_id, pg_catalog.min(r.entity) FILTER (WHERE NOT r.driver)::uuid AS person_key
@@ -128,34 +129,56 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM clash AS x WHERE x.node_id = f.node_id);
 
     -- the winner: the best entity; inside the margin the lowest tier (target park) wins when it is
-    -- alone there, otherwise the record is ambiguous
-    WITH open AS (
-        SELECT c.*, pg_catalog.max(c.best) OVER (PARTITION BY c.node_id) AS top
-        FROM pg_temp.identity_candidate AS c WHERE NOT c.vetoed
+    -- alone there, otherwise the record is ambiguous. Every step orders a record's candidates one way
+    -- (best first, then entity), so one sort serves them all: the margin's candidates are the first ones,
+    -- the winner the first of them in the lowest tier, the runner-up the first other one (the best other
+    -- entity). Written as CTEs over a scan read twice, the candidates were sorted four times, on disk at
+    -- scale 1000 (about 1.4 GB)
+    WITH ranked AS (
+        SELECT c.node_id, c.entity, c.tier, c.best, c.levels,
+               c.best >= pg_catalog.first_value(c.best) OVER w - pg_catalog.round(p_margin * 1000) AS close,
+               pg_catalog.first_value(c.entity) OVER w AS first_entity,
+               pg_catalog.first_value(c.best) OVER w AS first_best,
+               pg_catalog.nth_value(c.entity, 2) OVER wf AS second_entity,
+               pg_catalog.nth_value(c.best, 2) OVER wf AS second_best
+        FROM pg_temp.identity_candidate AS c
+        WHERE NOT c.vetoed
+        WINDOW w AS (PARTITION BY c.node_id ORDER BY c.best DESC, c.entity
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+               wf AS (PARTITION BY c.node_id ORDER BY c.best DESC, c.entity
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
-    close AS (
-        SELECT o.*, pg_catalog.min(o.tier) OVER (PARTITION BY o.node_id) AS close_tier
-        FROM open AS o WHERE o.best >= o.top - pg_catalog.round(p_margin * 1000)
+    tiered AS (
+        SELECT r.*, pg_catalog.min(r.tier) FILTER (WHERE r.close) OVER wf AS close_tier
+        FROM ranked AS r
+        WINDOW wf AS (PARTITION BY r.node_id ORDER BY r.best DESC, r.entity
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
-    winner AS (
-        SELECT DISTINCT ON (c.node_id) c.node_id, c.entity, c.best, c.levels,
-               pg_catalog.count(*) OVER (PARTITION BY c.node_id) AS contenders
-        FROM close AS c WHERE c.tier = c.close_tier
-        ORDER BY c.node_id, c.best DESC, c.entity
+    picked AS (
+        SELECT t.*,
+               pg_catalog.count(*) FILTER (WHERE t.close AND t.tier = t.close_tier) OVER wf AS contenders,
+               pg_catalog.count(*) FILTER (WHERE t.close AND t.tier = t.close_tier) OVER w AS picked_before
+        FROM tiered AS t
+        WINDOW w AS (PARTITION BY t.node_id ORDER BY t.best DESC, t.entity
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+               wf AS (PARTITION BY t.node_id ORDER BY t.best DESC, t.entity
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
-    runner AS (  -- the best other entity (for the evidence and canon.explain_match)
-        SELECT DISTINCT ON (o.node_id) o.node_id, o.entity, o.best
-        FROM open AS o JOIN winner AS w ON w.node_id = o.node_id AND w.entity <> o.entity
-        ORDER BY o.node_id, o.best DESC, o.entity
+    winner AS (  -- with the best other entity (for the evidence and canon.explain_match)
+        SELECT p.node_id, p.entity, p.best, p.levels, p.contenders,
+               CASE WHEN p.entity = p.first_entity THEN p.second_entity ELSE p.first_entity END AS runner_entity,
+               CASE WHEN p.entity = p.first_entity THEN p.second_best ELSE p.first_best END AS runner_best
+        FROM picked AS p
+        WHERE p.close AND p.tier = p.close_tier AND p.picked_before = 1
     ),
     decided AS (
-        SELECT w.*, canon.match_probability(w.best, v_prior) AS probability, r.entity AS runner_up,
-               r.best AS runner_up_weight,
+        SELECT w.*, canon.match_probability(w.best, v_prior) AS probability, w.runner_entity AS runner_up,
+               w.runner_best AS runner_up_weight,
                -- best and runner-up both existing persons, both at p_link: the record bridges two
                -- persons, and nothing merges two persons automatically, whatever the margin
-               COALESCE(w.entity NOT LIKE 'D:%' AND r.entity NOT LIKE 'D:%'
-                        AND canon.match_probability(r.best, v_prior) >= p_link, false) AS bridge
-        FROM winner AS w LEFT JOIN runner AS r ON r.node_id = w.node_id
+               COALESCE(w.entity NOT LIKE 'D:%' AND w.runner_entity NOT LIKE 'D:%'
+                        AND canon.match_probability(w.runner_best, v_prior) >= p_link, false) AS bridge
+        FROM winner AS w
     )
     UPDATE canon.identity_work_subject AS s
     SET outcome = CASE WHEN d.contenders > 1 OR d.bridge THEN 'MULTIPLE_CANDIDATES'
