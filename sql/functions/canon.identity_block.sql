@@ -5,7 +5,7 @@
 -- weighed (canon.levels_weight with p_weights, canon.match_weight_map) and checked for a veto
 -- (canon.pair_veto): a vetoed pair is dropped, and a car + name pair below p_link_threshold is weak.
 -- Returns {pairs: phone/licence/document pairs, car_name_pairs_left_out, car_name_blocks_left_out: what
--- the car + name blocks' cap left out}.
+-- the car + name blocks' cap left out (canon.identity_car_name)}.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
 CREATE OR REPLACE FUNCTION canon.identity_block(p_run_id bigint, p_target text, p_threshold numeric,
@@ -17,8 +17,7 @@ AS $$
 DECLARE
     v_rows bigint;
     v_max_block integer := ops.get_setting('max_block_size')::integer;  -- read once, not per block
-    v_pairs_out bigint;
-    v_blocks_out bigint;
+    v_car jsonb;
 BEGIN
     -- DRIVER_DIRECT: a migration names its driver
     INSERT INTO canon.identity_work_pair (node_id, match_rule, entity, person_key, driver_id, tier, key_kind, key_value)
@@ -166,134 +165,11 @@ BEGIN
            canon.pair_veto(x.levels)
     FROM hits AS x;
 
-    -- R4: same car brand+model and similar name, target park drivers, blocked on name keys. The pairs
-    -- written above decide which records still need it: their statistics first, or the anti-join below
-    -- is planned from a former run's and may turn into a loop over every driver per record
+    -- R4: same car brand+model and similar name, target park drivers, blocked on name keys, for the
+    -- records the pairs above left without a candidate (a step of its own)
+    v_car := canon.identity_car_name(p_target, p_threshold, p_weights, p_link_threshold, v_max_block);
     ANALYZE canon.identity_work_pair;
-    -- Both sides are expanded to (car, name block) rows before the join, so that it is one hash join on
-    -- both columns: left to the planner, it joined on the car alone and matched the blocks of each pair
-    -- after (7.1 M pairs for 986 records of a 1 % run at scale 100, 20 s)
-    WITH todo AS MATERIALIZED (
-        SELECT s.node_id, s.car_key, s.name_tokens, b.key, pg_catalog.cardinality(s.name_tokens) AS n_tokens,
-               -- the tokens of the block: the whole name, or all its tokens but one
-               pg_catalog.cardinality(s.name_tokens)
-               - CASE WHEN b.key = pg_catalog.array_to_string(s.name_tokens, ' ') THEN 0 ELSE 1 END AS n_key
-        FROM canon.identity_work_subject AS s
-        CROSS JOIN LATERAL pg_catalog.unnest(s.name_blocks) AS b (key)
-        WHERE s.car_key IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM canon.identity_work_pair AS p
-                          WHERE p.node_id = s.node_id AND p.dropped IS NULL AND p.match_rule <> 'WEAK')
-    ),
-    -- the (car, name block) rows of the drivers of the records' cars whose block a record holds: small
-    -- rows, read once (every block of the cars of a 1 % run was 650 k rows written to disk, 0.4 s). The
-    -- block alone is tested here: a test on (car, block) was planned as a join on the car before the
-    -- blocks were expanded (23 M rows for a 1 % run, 24 s); the join below matches both
-    blocks AS MATERIALIZED (
-        SELECT d.driver_id, d.car_key, b.key
-        FROM canon.drivers_index AS d
-        CROSS JOIN LATERAL pg_catalog.unnest(d.name_blocks) AS b (key)
-        WHERE d.removed_at IS NULL AND d.park_id = p_target AND d.car_key IS NOT NULL
-          AND d.car_key IN (SELECT t.car_key FROM todo AS t)
-          AND b.key IN (SELECT t.key FROM todo AS t)
-    ),
-    -- the drivers holding a (car, name block) of the records, with their persons: the links, names and
-    -- block counts below are read for them alone, not for every driver of the cars (3.4 s of a 1 % run
-    -- at scale 100). Joined on both columns from materialized rows: as a semi-join on the driver table,
-    -- the planner joined on the car alone before expanding the blocks (22 M rows, 40 s)
-    holders AS MATERIALIZED (
-        SELECT x.driver_id, l.person_key, x.car_key, d.name_tokens, x.key,
-               pg_catalog.cardinality(d.name_tokens) AS n_tokens,
-               COALESCE(l.person_key::text, 'D:' || x.driver_id) AS holder, t.records
-        FROM (SELECT t.car_key, t.key, pg_catalog.count(*) AS records FROM todo AS t GROUP BY t.car_key, t.key) AS t
-        JOIN blocks AS x ON x.car_key = t.car_key AND x.key = t.key
-        JOIN canon.drivers_index AS d ON d.driver_id = x.driver_id
-        LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = x.driver_id
-    ),
-    -- a (car, name block) held by more than max_block_size name groups is no evidence (a common model and
-    -- a common name): left out, so that no block grows with the square of the data. The block's key is
-    -- the name, which no longer tells its holders apart: a holder's name group is its person (an unlinked
-    -- driver is its own). Counted in distinct names, a common name held by ten times the drivers at ten
-    -- times the data stayed one group, and its pairs grew a hundredfold (docs/identity.md, "Plans that
-    -- stay linear")
-    crowded AS (
-        SELECT h.car_key, h.key, pg_catalog.count(*) * pg_catalog.max(h.records) AS pairs FROM holders AS h
-        GROUP BY h.car_key, h.key
-        HAVING pg_catalog.count(DISTINCT h.holder) > v_max_block
-    ),
-    -- A shared block is the whole name or all its tokens but one on each side (names are sets of distinct
-    -- tokens), so two different names share one block K at most, have exactly |K| tokens in common and
-    -- their similarity follows from the three sizes (canon.name_overlap_score); identical names
-    -- share every block and keep them all (one may be crowded, not another). Pairs whose similarity is
-    -- below p_threshold are never compared (their levels stay NULL, no stage reads them): left out at the
-    -- join, before they are counted, deduplicated and written. Most pairs are two two-token names sharing
-    -- one token (0.42), and their number grows with the square of the drivers per car and name
-    -- (docs/identity.md, "Plans that stay linear"). The same sizes give the pair's similarity, which
-    -- canon.name_similarity would compute again from the tokens (1 for the same name)
-    hits AS (
-        SELECT DISTINCT t.node_id, h.driver_id, h.person_key, t.car_key,
-               CASE WHEN t.name_tokens = h.name_tokens THEN 1.0000
-                    ELSE canon.name_overlap_score(t.n_key, t.n_tokens, h.n_tokens) END AS similarity
-        FROM todo AS t
-        JOIN holders AS h ON h.car_key = t.car_key AND h.key = t.key
-        WHERE (t.name_tokens = h.name_tokens  -- every block of the same name: its whole name may be crowded
-               OR canon.name_overlap_score(t.n_key, t.n_tokens, h.n_tokens) >= p_threshold)
-          AND NOT EXISTS (SELECT 1 FROM crowded AS c WHERE c.car_key = h.car_key AND c.key = h.key)
-    ),
-    scored AS MATERIALIZED (  -- compared only when the name is similar: a weak candidate never links anyway
-        SELECT x.*, CASE WHEN x.similarity >= p_threshold THEN canon.compare_levels(
-                   s.phone, s.id_keys, s.plate, s.name_tokens, s.name_given, s.surnames, s.two_surnames, s.lead_date,
-                   s.car_key, d.phone, d.id_keys, d.plate, d.name_tokens, d.name_given, d.surnames, d.two_surnames,
-                   d.hire_date, d.car_key, p_threshold) END AS levels, d.name_key
-        FROM hits AS x
-        JOIN canon.identity_work_subject AS s ON s.node_id = x.node_id
-        JOIN canon.drivers_index AS d ON d.driver_id = x.driver_id
-    ),
-    -- term frequency, as NAME+DATE weighs it: a full name held by f distinct persons (an unlinked driver
-    -- row is one) weighs log2(f) bits less. Most wrong car + name links of a large fleet are a common
-    -- full name on a common model (docs/identity.md, "Rules and confidence"); found by the name key's
-    -- indexes, for the names of SAME_FULL_NAME pairs only
-    freq AS (
-        SELECT n.name_key, pg_catalog.count(DISTINCT h.holder) AS holders
-        FROM (SELECT DISTINCT c.name_key FROM scored AS c WHERE c.levels[4] = 'SAME_FULL_NAME') AS n
-        CROSS JOIN LATERAL (
-            SELECT COALESCE(l.person_key::text, 'D:' || d.driver_id) AS holder
-            FROM canon.drivers_index AS d
-            LEFT JOIN canon.identity_links AS l ON l.source_table = 'drivers' AND l.source_pk = d.driver_id
-            WHERE d.name_key = n.name_key AND d.removed_at IS NULL
-            UNION ALL
-            SELECT l.person_key::text
-            FROM canon.lead_keys AS k
-            JOIN canon.identity_links AS l ON l.source_table = k.source_table AND l.source_pk = k.source_pk
-            WHERE k.name_key = n.name_key) AS h
-        GROUP BY n.name_key
-    ),
-    -- same car and a similar name is weak evidence: it links only when the whole comparison (phones and
-    -- plates that differ, dates far apart) still reaches p_link_threshold without a veto
-    written AS (
-        INSERT INTO canon.identity_work_pair
-            (node_id, match_rule, entity, person_key, driver_id, tier, similarity, key_kind, key_value, levels,
-             weight_milli, veto)
-        SELECT x.node_id,
-               CASE WHEN x.similarity < p_threshold OR x.veto IS NOT NULL
-                         OR canon.match_probability(x.weight_milli, (p_weights ->> 'prior')::bigint) < p_link_threshold
-                    THEN 'WEAK' ELSE 'R4_CAR_NAME' END,
-               COALESCE(x.person_key::text, 'D:' || x.driver_id), x.person_key, x.driver_id, 1, x.similarity,
-               'car', x.car_key, x.levels, x.weight_milli, x.veto
-        FROM (SELECT h.*, canon.levels_weight(h.levels, p_weights)
-                          - CASE WHEN h.levels[4] = 'SAME_FULL_NAME' THEN canon.name_frequency_weight(f.holders) ELSE 0 END
-                          AS weight_milli,
-                     canon.pair_veto(h.levels) AS veto
-              FROM scored AS h
-              LEFT JOIN freq AS f ON f.name_key = h.name_key) AS x
-    )
-    -- what the cap left out, as NAME+DATE reports it: the crowded blocks the records met, and for each
-    -- record's row in one of them the drivers it would have been paired with
-    SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(c.pairs), 0)
-    INTO v_blocks_out, v_pairs_out
-    FROM crowded AS c;
-    ANALYZE canon.identity_work_pair;
-    RETURN pg_catalog.jsonb_build_object('pairs', v_rows, 'car_name_pairs_left_out', v_pairs_out,
-                                         'car_name_blocks_left_out', v_blocks_out);
+    RETURN pg_catalog.jsonb_build_object('pairs', v_rows) || v_car;
 END;
 $$;
 COMMENT ON FUNCTION canon.identity_block(bigint, text, numeric, jsonb, numeric) IS 'canon.identity_block(p_run_id bigint, p_target text, p_threshold numeric, p_weights jsonb, p_link_threshold numeric) -> jsonb {pairs, car_name_pairs_left_out, car_name_blocks_left_out}: candidate pairs into canon.identity_work_pair (stage of canon.run_identity)';

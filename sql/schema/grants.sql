@@ -90,7 +90,8 @@ REVOKE EXECUTE ON FUNCTION canon.drop_secondary_indexes(regclass), canon.create_
 -- the stages of canon.run_identity run inside it, with the owner's rights: nobody calls them alone
 REVOKE EXECUTE ON FUNCTION canon.identity_index_drivers(bigint, text), canon.identity_index_leads(bigint, date, date),
     canon.identity_scope_recheck(bigint, date, date, text), canon.identity_pick_subjects(bigint, date, date, boolean, numeric, integer),
-    canon.identity_block(bigint, text, numeric, jsonb, numeric), canon.identity_decide_rules(numeric, jsonb, numeric, numeric, numeric, numeric),
+    canon.identity_block(bigint, text, numeric, jsonb, numeric),
+    canon.identity_car_name(text, numeric, jsonb, numeric, integer), canon.identity_decide_rules(numeric, jsonb, numeric, numeric, numeric, numeric),
     canon.identity_cluster(integer, numeric, jsonb, numeric), canon.identity_decide_records(bigint, numeric, numeric),
     canon.identity_write(bigint, integer), canon.identity_link_drivers(bigint, bigint, numeric, jsonb, numeric, numeric),
     canon.identity_name_lookback(bigint, integer), canon.identity_link_names(bigint, jsonb, numeric, numeric, numeric, numeric, integer, integer),
