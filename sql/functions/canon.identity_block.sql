@@ -4,8 +4,8 @@
 -- a name token, car model + name blocks. Every pair is compared field by field (canon.compare_levels),
 -- weighed (canon.levels_weight with p_weights, canon.match_weight_map) and checked for a veto
 -- (canon.pair_veto): a vetoed pair is dropped, and a car + name pair below p_link_threshold is weak.
--- Returns {pairs: phone/licence/document pairs, car_name_pairs_left_out, car_name_blocks_left_out: what
--- the car + name blocks' cap left out (canon.identity_car_name)}.
+-- Returns {pairs: phone/licence/document pairs, car_name: {pairs_left_out, blocks_left_out}, what the
+-- car + name blocks' cap left out (canon.identity_car_name)}.
 -- A stage of canon.run_identity (docs/identity.md), run inside its transaction and lock as the owner;
 -- not granted to the job and writer roles.
 CREATE OR REPLACE FUNCTION canon.identity_block(p_run_id bigint, p_target text, p_threshold numeric,
@@ -169,7 +169,7 @@ BEGIN
     -- records the pairs above left without a candidate (a step of its own)
     v_car := canon.identity_car_name(p_target, p_threshold, p_weights, p_link_threshold, v_max_block);
     ANALYZE canon.identity_work_pair;
-    RETURN pg_catalog.jsonb_build_object('pairs', v_rows) || v_car;
+    RETURN pg_catalog.jsonb_build_object('pairs', v_rows, 'car_name', v_car);
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_block(bigint, text, numeric, jsonb, numeric) IS 'canon.identity_block(p_run_id bigint, p_target text, p_threshold numeric, p_weights jsonb, p_link_threshold numeric) -> jsonb {pairs, car_name_pairs_left_out, car_name_blocks_left_out}: candidate pairs into canon.identity_work_pair (stage of canon.run_identity)';
+COMMENT ON FUNCTION canon.identity_block(bigint, text, numeric, jsonb, numeric) IS 'canon.identity_block(p_run_id bigint, p_target text, p_threshold numeric, p_weights jsonb, p_link_threshold numeric) -> jsonb {pairs, car_name: {pairs_left_out, blocks_left_out}}: candidate pairs into canon.identity_work_pair (stage of canon.run_identity)';

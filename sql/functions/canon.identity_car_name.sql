@@ -7,7 +7,7 @@
 -- and counted. The pairs are compared field by field (canon.compare_levels), weighed with p_weights (a
 -- common full name weighs less), checked for a veto (canon.pair_veto) and written to
 -- canon.identity_work_pair; a pair below p_link_threshold is weak.
--- Returns {car_name_pairs_left_out, car_name_blocks_left_out}.
+-- Returns {pairs_left_out, blocks_left_out}, as canon.identity_name_blocks reports its cap.
 -- A step of canon.identity_block (docs/identity.md), run inside canon.run_identity's transaction and lock
 -- as the owner; not granted to the job and writer roles.
 CREATE OR REPLACE FUNCTION canon.identity_car_name(p_target text, p_threshold numeric, p_weights jsonb,
@@ -139,7 +139,7 @@ BEGIN
           LEFT JOIN freq AS f ON f.name_key = h.name_key) AS x;
 
     DROP TABLE pg_temp.identity_car_todo, pg_temp.identity_car_holder, pg_temp.identity_car_crowded;
-    RETURN pg_catalog.jsonb_build_object('car_name_pairs_left_out', v_pairs_out, 'car_name_blocks_left_out', v_blocks_out);
+    RETURN pg_catalog.jsonb_build_object('pairs_left_out', v_pairs_out, 'blocks_left_out', v_blocks_out);
 END;
 $$;
-COMMENT ON FUNCTION canon.identity_car_name(text, numeric, jsonb, numeric, integer) IS 'canon.identity_car_name(p_target text, p_threshold numeric, p_weights jsonb, p_link_threshold numeric, p_max_block integer) -> jsonb {car_name_pairs_left_out, car_name_blocks_left_out}: car + name candidate pairs into canon.identity_work_pair (step of canon.identity_block)';
+COMMENT ON FUNCTION canon.identity_car_name(text, numeric, jsonb, numeric, integer) IS 'canon.identity_car_name(p_target text, p_threshold numeric, p_weights jsonb, p_link_threshold numeric, p_max_block integer) -> jsonb {pairs_left_out, blocks_left_out}: car + name candidate pairs into canon.identity_work_pair (step of canon.identity_block)';

@@ -127,8 +127,7 @@ BEGIN
         pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_started)::numeric, 1), v_subjects;
     IF v_subjects > 0 THEN
         v_block := canon.identity_block(v_run_id, v_target, v_threshold, v_weights, v_link_threshold);
-        v_car_name := pg_catalog.jsonb_build_object('pairs_left_out', v_block -> 'car_name_pairs_left_out',
-                                                    'blocks_left_out', v_block -> 'car_name_blocks_left_out');
+        v_car_name := v_block -> 'car_name';
         v_timings := v_timings || pg_catalog.jsonb_build_object('block', pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - v_mark)::numeric, 2));
         v_mark := pg_catalog.clock_timestamp();
         RAISE NOTICE 'run_identity % (% s): % strong candidate pairs', v_run_id,
